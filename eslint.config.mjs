@@ -1,0 +1,59 @@
+// @ts-check
+import js from '@eslint/js';
+import tseslint from 'typescript-eslint';
+import globals from 'globals';
+import importX, { createNodeResolver } from 'eslint-plugin-import-x';
+
+export default tseslint.config(
+  { ignores: ['dist/', 'node_modules/', 'coverage/', 'data/', 'bench/results/'] },
+  js.configs.recommended,
+  ...tseslint.configs.recommended,
+  {
+    files: ['**/*.js', '**/*.cjs', '**/*.mjs'],
+    languageOptions: { globals: globals.node },
+    rules: { '@typescript-eslint/no-require-imports': 'off' },
+  },
+  {
+    files: ['**/*.ts'],
+    plugins: { 'import-x': importX },
+    settings: {
+      'import-x/resolver-next': [createNodeResolver({ extensions: ['.ts', '.js', '.mjs'] })],
+      'import-x/ignore': ['node_modules'],
+    },
+    rules: {
+      '@typescript-eslint/no-explicit-any': 'error',
+      '@typescript-eslint/consistent-type-imports': ['error', { fixStyle: 'inline-type-imports' }],
+      '@typescript-eslint/no-unused-vars': [
+        'error',
+        { argsIgnorePattern: '^_', varsIgnorePattern: '^_' },
+      ],
+      'import-x/no-cycle': ['error', { ignoreExternal: true }],
+      // The layers: schema → auth → store. auth and store know nothing of GraphQL.
+      'import-x/no-restricted-paths': [
+        'error',
+        {
+          zones: [
+            { target: './src/auth', from: './src/schema', message: 'auth/ must not know GraphQL' },
+            { target: './src/auth', from: './src/plugins', message: 'auth/ must not know GraphQL' },
+            {
+              target: './src/store',
+              from: './src/schema',
+              message: 'store/ must not know GraphQL',
+            },
+            { target: './src/store', from: './src/auth', message: 'store/ sits below auth/' },
+            { target: './src', from: './test', message: 'src must not import test helpers' },
+          ],
+        },
+      ],
+    },
+  },
+  {
+    files: ['src/auth/**/*.ts', 'src/store/**/*.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        { patterns: ['graphql', 'graphql/*', 'type-graphql', '@apollo/*', '@graphql-tools/*'] },
+      ],
+    },
+  },
+);

@@ -1,0 +1,173 @@
+/**
+ * Access tokens: JWTs in the RFC 9068 profile (`typ: at+jwt`), checked as RFC 8725 asks.
+ *
+ * Verification runs in a fixed order, and every failure is an Unauthenticated error:
+ *   1. shape: size, three base64url parts, a JSON header;
+ *   2. header: `alg` is the one configured algorithm (never `none`, never a key-type switch),
+ *      `typ` is at+jwt, no `crit` extension we would have to understand;
+ *   3. signature, with the KeyObject of this server;
+ *   4. claims: iss, aud, exp (required), nbf, and the shape of sub, sid, jti, role.
+ * A forged token never learns whether it is expired: the signature is checked before the claims.
+ */
+import { randomUUID, sign as cryptoSign, verify as cryptoVerify } from 'node:crypto';
+import jwt from 'jsonwebtoken';
+import { Unauthenticated } from './errors';
+import type { SigningKeys } from './keys';
+import { isRole, type Role } from './roles';
+
+/** Who a valid access token speaks for. */
+export interface Principal {
+  readonly userId: string;
+  readonly role: Role;
+  readonly sessionId: string;
+  readonly tokenId: string;
+  /** Seconds since the epoch. */
+  readonly expiresAt: number;
+}
+
+export interface AccessTokenOptions {
+  readonly keys: SigningKeys;
+  readonly issuer: string;
+  readonly audience: string;
+  readonly ttlSeconds: number;
+}
+
+/** Clock skew allowed between instances, for exp and nbf (RFC 7519 §4.1.4 "some small leeway"). */
+export const CLOCK_TOLERANCE_SECONDS = 5;
+/** Far above any token we issue (~400 bytes); stops work on absurd input before any parsing. */
+const MAX_TOKEN_LENGTH = 4096;
+const ACCESS_TOKEN_TYPE = 'at+jwt';
+
+export function signAccessToken(
+  options: AccessTokenOptions,
+  subject: { userId: string; role: Role; sessionId: string },
+  nowSeconds: number,
+): { token: string; tokenId: string; expiresAt: number } {
+  const tokenId = randomUUID();
+  const expiresAt = nowSeconds + options.ttlSeconds;
+  const payload = {
+    iss: options.issuer,
+    aud: options.audience,
+    sub: subject.userId,
+    role: subject.role,
+    iat: nowSeconds,
+    exp: expiresAt,
+    jti: tokenId,
+    sid: subject.sessionId,
+  };
+  const header = { alg: options.keys.algorithm, typ: ACCESS_TOKEN_TYPE, kid: options.keys.kid };
+  const token =
+    options.keys.algorithm === 'EdDSA'
+      ? signEdDsa(header, payload, options.keys)
+      : jwt.sign(payload, options.keys.signingKey, {
+          algorithm: options.keys.algorithm,
+          header: header as jwt.JwtHeader,
+        });
+  return { token, tokenId, expiresAt };
+}
+
+export function verifyAccessToken(
+  options: AccessTokenOptions,
+  token: string,
+  nowSeconds: number,
+): Principal {
+  // 1. shape
+  if (token.length > MAX_TOKEN_LENGTH) throw new Unauthenticated('TOKEN_INVALID');
+  const parts = token.split('.');
+  if (parts.length !== 3 || parts.some((p) => !/^[A-Za-z0-9_-]+$/.test(p))) {
+    throw new Unauthenticated('TOKEN_INVALID');
+  }
+  const header = parseJsonObject(parts[0]!);
+
+  // 2. header (RFC 8725 §3.1: the algorithm is ours to choose, not the token's)
+  if (header.alg !== options.keys.algorithm) throw new Unauthenticated('TOKEN_INVALID');
+  const typ = typeof header.typ === 'string' ? header.typ.toLowerCase() : '';
+  if (typ !== ACCESS_TOKEN_TYPE && typ !== `application/${ACCESS_TOKEN_TYPE}`) {
+    throw new Unauthenticated('TOKEN_INVALID');
+  }
+  if ('crit' in header) throw new Unauthenticated('TOKEN_INVALID'); // RFC 7515 §4.1.11
+
+  // 3. signature
+  const payload = checkSignature(options.keys, token, parts);
+
+  // 4. claims, with one "now" and one tolerance
+  return checkClaims(options, payload, nowSeconds);
+}
+
+function checkSignature(
+  keys: SigningKeys,
+  token: string,
+  parts: string[],
+): Record<string, unknown> {
+  if (keys.algorithm === 'EdDSA') {
+    const valid = cryptoVerify(
+      null,
+      Buffer.from(`${parts[0]}.${parts[1]}`),
+      keys.verificationKey,
+      Buffer.from(parts[2]!, 'base64url'),
+    );
+    if (!valid) throw new Unauthenticated('TOKEN_INVALID');
+    return parseJsonObject(parts[1]!);
+  }
+  try {
+    // Time claims are checked below, against the same clock as everything else.
+    const payload = jwt.verify(token, keys.verificationKey, {
+      algorithms: [keys.algorithm],
+      ignoreExpiration: true,
+      ignoreNotBefore: true,
+    });
+    if (typeof payload !== 'object' || payload === null) throw new Unauthenticated('TOKEN_INVALID');
+    return payload as Record<string, unknown>;
+  } catch (error) {
+    if (error instanceof Unauthenticated) throw error;
+    throw new Unauthenticated('TOKEN_INVALID');
+  }
+}
+
+function checkClaims(
+  options: AccessTokenOptions,
+  claims: Record<string, unknown>,
+  now: number,
+): Principal {
+  const { iss, aud, exp, nbf, sub, sid, jti, role } = claims;
+  if (iss !== options.issuer) throw new Unauthenticated('TOKEN_INVALID');
+  const audiences = Array.isArray(aud) ? aud : [aud];
+  if (!audiences.includes(options.audience)) throw new Unauthenticated('TOKEN_INVALID');
+  if (typeof exp !== 'number' || !Number.isFinite(exp)) throw new Unauthenticated('TOKEN_INVALID');
+  if (nbf !== undefined && (typeof nbf !== 'number' || !Number.isFinite(nbf))) {
+    throw new Unauthenticated('TOKEN_INVALID');
+  }
+  if (
+    typeof sub !== 'string' ||
+    typeof sid !== 'string' ||
+    typeof jti !== 'string' ||
+    !isRole(role)
+  ) {
+    throw new Unauthenticated('TOKEN_INVALID');
+  }
+  if (typeof nbf === 'number' && nbf > now + CLOCK_TOLERANCE_SECONDS) {
+    throw new Unauthenticated('TOKEN_INVALID', 'The token is not valid yet.');
+  }
+  if (exp <= now - CLOCK_TOLERANCE_SECONDS) throw new Unauthenticated('TOKEN_EXPIRED');
+  return { userId: sub, role, sessionId: sid, tokenId: jti, expiresAt: exp };
+}
+
+function parseJsonObject(part: string): Record<string, unknown> {
+  let value: unknown;
+  try {
+    value = JSON.parse(Buffer.from(part, 'base64url').toString('utf8'));
+  } catch {
+    throw new Unauthenticated('TOKEN_INVALID');
+  }
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
+    throw new Unauthenticated('TOKEN_INVALID');
+  }
+  return value as Record<string, unknown>;
+}
+
+/** jsonwebtoken 9 has no EdDSA: a compact JWS (RFC 7515 §7.1) signed with Ed25519 (RFC 8037). */
+function signEdDsa(header: object, payload: object, keys: SigningKeys): string {
+  const encode = (value: object) => Buffer.from(JSON.stringify(value)).toString('base64url');
+  const input = `${encode(header)}.${encode(payload)}`;
+  return `${input}.${cryptoSign(null, Buffer.from(input), keys.signingKey).toString('base64url')}`;
+}

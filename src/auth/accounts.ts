@@ -1,0 +1,95 @@
+/**
+ * Accounts: creating users, (de)activating them, changing passwords, and what admins read.
+ * Every change that takes access away ends sessions through Sessions, so no token outlives it.
+ */
+import type { Principal } from './access-tokens';
+import type { AuthDeps } from './deps';
+import { BadUserInput, Unauthenticated } from './errors';
+import { checkPasswordPolicy } from './passwords';
+import type { Role } from './roles';
+import type { Sessions } from './sessions';
+import { DuplicateUsername, type UserRecord } from '../store/ports';
+
+const USERNAME = /^[A-Za-z0-9][A-Za-z0-9_.@-]{2,63}$/;
+
+export class Accounts {
+  constructor(
+    private readonly deps: AuthDeps,
+    private readonly sessions: Sessions,
+  ) {}
+
+  async createUser(input: { username: string; password: string; role: Role }): Promise<UserRecord> {
+    if (!USERNAME.test(input.username)) {
+      throw new BadUserInput(
+        'A username has 3 to 64 characters: letters, digits, and _ . @ - (not first).',
+      );
+    }
+    checkPasswordPolicy(input.password);
+    const passwordHash = await this.deps.hasher.hash(input.password);
+    try {
+      return await this.deps.users.create({
+        username: input.username,
+        passwordHash,
+        role: input.role,
+      });
+    } catch (error) {
+      if (error instanceof DuplicateUsername) {
+        throw new BadUserInput(`The username "${input.username}" is already taken.`);
+      }
+      throw error;
+    }
+  }
+
+  /** The principal's own account; a token whose user is gone or deactivated is refused. */
+  async currentUser(principal: Principal): Promise<UserRecord> {
+    const user = await this.deps.users.findById(principal.userId);
+    if (!user?.isActive) throw new Unauthenticated('TOKEN_REVOKED');
+    return user;
+  }
+
+  /** Needs the current password again; ends every other session of the user. */
+  async changePassword(
+    principal: Principal,
+    currentPassword: string,
+    newPassword: string,
+  ): Promise<true> {
+    const user = await this.currentUser(principal);
+    checkPasswordPolicy(newPassword);
+    if (!(await this.deps.hasher.verify(currentPassword, user.passwordHash))) {
+      throw new Unauthenticated('INVALID_CREDENTIALS', 'The current password is wrong.');
+    }
+    await this.deps.users.setPasswordHash(user.id, await this.deps.hasher.hash(newPassword));
+    await this.sessions.endUserSessions(user.id, principal.sessionId);
+    return true;
+  }
+
+  /** Deactivation ends every session of the user at once. */
+  async setUserActive(admin: Principal, userId: string, active: boolean): Promise<UserRecord> {
+    if (!active && userId === admin.userId) {
+      throw new BadUserInput('You cannot deactivate your own account.');
+    }
+    const user = await this.deps.users.setActive(userId, active);
+    if (!user) throw new BadUserInput(`No user has the id "${userId}".`);
+    if (!active) await this.sessions.endUserSessions(user.id);
+    return user;
+  }
+
+  listUsers(): Promise<UserRecord[]> {
+    return this.deps.users.list();
+  }
+
+  async dashboard(
+    admin: Principal,
+  ): Promise<{ message: string; userCount: number; activeSessionCount: number }> {
+    const user = await this.currentUser(admin);
+    const [userCount, activeSessionCount] = await Promise.all([
+      this.deps.users.count(),
+      this.deps.sessions.countLive(new Date(this.deps.now())),
+    ]);
+    return {
+      message: `Welcome, ${user.username}. Here's the admin dashboard.`,
+      userCount,
+      activeSessionCount,
+    };
+  }
+}

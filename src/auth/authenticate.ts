@@ -1,0 +1,68 @@
+/**
+ * Authorization header → Principal (docs/API.md, "Tokens"). Throws Unauthenticated with the
+ * reason: TOKEN_MISSING, TOKEN_INVALID, TOKEN_EXPIRED or TOKEN_REVOKED.
+ *
+ * Order: header syntax, then the token (shape, header, signature, claims), then revocation.
+ * Everything here is synchronous and in-process: no I/O on the hot path.
+ */
+import { verifyAccessToken, type Principal } from './access-tokens';
+import type { AuthDeps } from './deps';
+import { Unauthenticated } from './errors';
+
+/** RFC 6750 §2.1, with the scheme case-insensitive as RFC 9110 §11.1 says. */
+const BEARER = /^bearer +([^\s]+) *$/i;
+
+export function authenticate(
+  deps: Pick<AuthDeps, 'accessTokens' | 'revocations' | 'now'>,
+  authorization: string | undefined,
+): Principal {
+  if (authorization === undefined || authorization.trim() === '') {
+    throw new Unauthenticated('TOKEN_MISSING');
+  }
+  const match = BEARER.exec(authorization);
+  if (!match) {
+    throw new Unauthenticated(
+      'TOKEN_INVALID',
+      'The Authorization header must be "Bearer <accessToken>".',
+    );
+  }
+  const nowSeconds = Math.floor(deps.now() / 1000);
+  const principal = verifyAccessToken(deps.accessTokens, match[1]!, nowSeconds);
+  if (deps.revocations.isRevoked(principal.sessionId, nowSeconds)) {
+    throw new Unauthenticated('TOKEN_REVOKED');
+  }
+  return principal;
+}
+
+/**
+ * One request's view of its caller, verified lazily: a request that touches no guarded field
+ * never pays for verification, and a bad token does not disturb public fields.
+ */
+export class RequestAuth {
+  private result: Principal | Unauthenticated | undefined;
+
+  constructor(
+    private readonly deps: Pick<AuthDeps, 'accessTokens' | 'revocations' | 'now'>,
+    private readonly authorization: string | undefined,
+  ) {}
+
+  /** The principal, or the reason there is none. Verified once per request. */
+  resolve(): Principal | Unauthenticated {
+    if (this.result === undefined) {
+      try {
+        this.result = authenticate(this.deps, this.authorization);
+      } catch (error) {
+        if (!(error instanceof Unauthenticated)) throw error;
+        this.result = error;
+      }
+    }
+    return this.result;
+  }
+
+  /** The principal; throws Unauthenticated with the reason when there is none. */
+  principal(): Principal {
+    const result = this.resolve();
+    if (result instanceof Unauthenticated) throw result;
+    return result;
+  }
+}

@@ -1,0 +1,161 @@
+/**
+ * Sessions, read top to bottom: login starts one, refresh rotates its refresh token, logout
+ * ends it (docs/API.md, "Tokens"). A session is one login on one device; its access tokens name
+ * it in `sid`, so ending it refuses all of them at once through the revocation list.
+ */
+import { randomUUID } from 'node:crypto';
+import type { Principal } from './access-tokens';
+import { signAccessToken } from './access-tokens';
+import type { AuthDeps } from './deps';
+import { Forbidden, Unauthenticated } from './errors';
+import {
+  hashRefreshToken,
+  issueRefreshToken,
+  isWellFormedRefreshToken,
+  type IssuedRefreshToken,
+} from './refresh-tokens';
+import type { UserRecord } from '../store/ports';
+import { CLOCK_TOLERANCE_SECONDS } from './access-tokens';
+
+export interface TokenPair {
+  readonly accessToken: string;
+  readonly refreshToken: string;
+  readonly tokenType: 'Bearer';
+  /** Seconds until the access token expires. */
+  readonly expiresIn: number;
+  /** Seconds until the refresh token expires. */
+  readonly refreshExpiresIn: number;
+}
+
+export class Sessions {
+  constructor(private readonly deps: AuthDeps) {}
+
+  async login(username: string, password: string): Promise<TokenPair> {
+    const { users, hasher } = this.deps;
+    const user = await users.findByUsername(username);
+    // An unknown username costs the same bcrypt work as a wrong password (docs/API.md, "Errors").
+    const valid = user
+      ? await hasher.verify(password, user.passwordHash)
+      : await hasher.verifyNothing(password);
+    if (!user || !valid) throw new Unauthenticated('INVALID_CREDENTIALS');
+    // Only after a correct password, so the answer does not tell strangers the account exists.
+    if (!user.isActive) throw new Forbidden('This account is deactivated.');
+
+    const now = this.deps.now();
+    const sessionId = randomUUID();
+    const refresh = issueRefreshToken(now, this.deps.refreshTokenTtlSeconds);
+    await this.deps.sessions.create(
+      { id: sessionId, userId: user.id, createdAt: new Date(now) },
+      refresh,
+    );
+    return this.pair(user, sessionId, refresh, now);
+  }
+
+  async refresh(refreshToken: string): Promise<TokenPair> {
+    if (!isWellFormedRefreshToken(refreshToken)) throw new Unauthenticated('TOKEN_INVALID');
+    const now = this.deps.now();
+    const next = issueRefreshToken(now, this.deps.refreshTokenTtlSeconds);
+    const result = await this.deps.sessions.rotate(
+      hashRefreshToken(refreshToken),
+      next,
+      new Date(now),
+      this.deps.refreshReuseIntervalSeconds,
+    );
+    switch (result.outcome) {
+      case 'unknown':
+        throw new Unauthenticated('TOKEN_INVALID');
+      case 'expired':
+        throw new Unauthenticated('TOKEN_EXPIRED');
+      case 'session-ended':
+        throw new Unauthenticated('TOKEN_REVOKED');
+      case 'reused':
+        await this.endSessions([result.sessionId]);
+        throw new Unauthenticated(
+          'TOKEN_REVOKED',
+          'This refresh token was already used, so its session has been ended; log in again.',
+        );
+      case 'rotated':
+      case 'reissued': {
+        const user = await this.deps.users.findById(result.userId);
+        if (!user?.isActive) throw new Unauthenticated('TOKEN_REVOKED');
+        return this.pair(user, result.sessionId, next, now);
+      }
+    }
+  }
+
+  /**
+   * Ends the session of the Bearer token and/or of `refreshToken` (or all sessions of their
+   * user). `bearer` is the caller's principal, or the reason it has none.
+   */
+  async logout(
+    bearer: Principal | Unauthenticated,
+    refreshToken: string | undefined,
+    allSessions: boolean,
+  ): Promise<true> {
+    const found: { sessionId: string; userId: string }[] = [];
+    if (!(bearer instanceof Unauthenticated)) found.push(bearer);
+    if (refreshToken !== undefined && isWellFormedRefreshToken(refreshToken)) {
+      const owner = await this.deps.sessions.findLiveByRefreshToken(
+        hashRefreshToken(refreshToken),
+        new Date(this.deps.now()),
+      );
+      if (owner) found.push(owner);
+    }
+    if (found.length === 0) {
+      if (refreshToken !== undefined) throw new Unauthenticated('TOKEN_INVALID');
+      throw bearer instanceof Unauthenticated ? bearer : new Unauthenticated('TOKEN_MISSING');
+    }
+    if (allSessions) {
+      const userIds = new Set(found.map((s) => s.userId));
+      for (const userId of userIds) await this.endUserSessions(userId);
+    } else {
+      await this.endSessions(found.map((s) => s.sessionId));
+    }
+    return true;
+  }
+
+  /** Ends every live session of `userId` but `keep`, on every instance. */
+  async endUserSessions(userId: string, keep?: string): Promise<void> {
+    const ended = await this.deps.sessions.revokeUserSessions(
+      userId,
+      new Date(this.deps.now()),
+      keep,
+    );
+    await this.forget(ended);
+  }
+
+  private async endSessions(sessionIds: string[]): Promise<void> {
+    const ended = await this.deps.sessions.revoke(sessionIds, new Date(this.deps.now()));
+    // A reused refresh token has already revoked its session in the store: list it anyway.
+    await this.forget([...new Set([...ended, ...sessionIds])]);
+  }
+
+  /** Access tokens of these sessions are refused until the last of them would have expired. */
+  private async forget(sessionIds: string[]): Promise<void> {
+    if (sessionIds.length === 0) return;
+    const { accessTokens, now } = this.deps;
+    const until = Math.ceil(now() / 1000) + accessTokens.ttlSeconds + CLOCK_TOLERANCE_SECONDS;
+    await this.deps.revocations.add(sessionIds, until);
+  }
+
+  private pair(
+    user: UserRecord,
+    sessionId: string,
+    refresh: IssuedRefreshToken,
+    nowMs: number,
+  ): TokenPair {
+    const nowSeconds = Math.floor(nowMs / 1000);
+    const access = signAccessToken(
+      this.deps.accessTokens,
+      { userId: user.id, role: user.role, sessionId },
+      nowSeconds,
+    );
+    return {
+      accessToken: access.token,
+      refreshToken: refresh.token,
+      tokenType: 'Bearer',
+      expiresIn: access.expiresAt - nowSeconds,
+      refreshExpiresIn: Math.round((refresh.expiresAt.getTime() - nowMs) / 1000),
+    };
+  }
+}

@@ -1,0 +1,225 @@
+/**
+ * Environment → one validated, typed, frozen Config (docs/API.md, "Configuration").
+ *
+ * Every variable is read here and nowhere else. A bad value throws ConfigError naming the
+ * variable, and main.ts prints that one line and exits.
+ */
+import { z } from 'zod';
+
+export const JWT_ALGORITHMS = ['HS256', 'RS256', 'ES256', 'EdDSA'] as const;
+export type JwtAlgorithm = (typeof JWT_ALGORITHMS)[number];
+
+export class ConfigError extends Error {
+  constructor(
+    readonly variable: string,
+    problem: string,
+  ) {
+    super(`${variable}: ${problem}`);
+    this.name = 'ConfigError';
+  }
+}
+
+/** "15m" → 900. A bare number is seconds; units are s, m, h, d. */
+export function parseDurationSeconds(text: string): number {
+  const match = /^(\d+)\s*([smhd]?)$/.exec(text.trim());
+  if (!match) throw new Error(`"${text}" is not a duration (use e.g. 900, 30s, 15m, 12h, 7d)`);
+  const unit = { '': 1, s: 1, m: 60, h: 3600, d: 86400 }[match[2] as '' | 's' | 'm' | 'h' | 'd'];
+  return Number(match[1]) * unit;
+}
+
+const duration = (min: number, fallback: string) =>
+  z
+    .string()
+    .default(fallback)
+    .transform((text, ctx) => {
+      try {
+        return parseDurationSeconds(text);
+      } catch (error) {
+        ctx.addIssue({ code: 'custom', message: (error as Error).message });
+        return z.NEVER;
+      }
+    })
+    .refine((seconds) => seconds >= min, `must be at least ${min}s`);
+
+const integer = (min: number, max: number) =>
+  z
+    .string()
+    .regex(/^\d+$/, 'must be a whole number')
+    .transform(Number)
+    .refine((n) => n >= min && n <= max, `must be between ${min} and ${max}`);
+
+const boolean = z.enum(['true', 'false', '1', '0']).transform((v) => v === 'true' || v === '1');
+
+/** The variables of the contract, with its defaults. Keys are the variable names. */
+const environment = z.object({
+  NODE_ENV: z.enum(['development', 'test', 'production']).default('development'),
+  PORT: integer(0, 65535).default(4000),
+  HOST: z.string().min(1).default('0.0.0.0'),
+  DATABASE_URL: z
+    .string()
+    .regex(/^(postgres(ql)?:\/\/.+|memory:\/\/)$/, 'must be postgres://… or memory://')
+    .optional(),
+  DATA_DIR: z.string().min(1).default('./data'),
+  REDIS_URL: z
+    .string()
+    .regex(/^rediss?:\/\/.+/, 'must be redis://… or rediss://…')
+    .optional(),
+  JWT_ALGORITHM: z.enum(JWT_ALGORITHMS).default('HS256'),
+  JWT_SECRET: z.string().optional(),
+  JWT_PRIVATE_KEY_FILE: z.string().min(1).optional(),
+  JWT_ISSUER: z.string().min(1).default('graphql-auth'),
+  JWT_AUDIENCE: z.string().min(1).default('graphql-api'),
+  ACCESS_TOKEN_TTL: duration(1, '15m'),
+  REFRESH_TOKEN_TTL: duration(1, '7d'),
+  BCRYPT_COST: integer(4, 31).default(12),
+  LOGIN_MAX_FAILURES: integer(1, 1_000_000).default(5),
+  LOGIN_FAILURE_WINDOW: duration(1, '15m'),
+  REFRESH_REUSE_INTERVAL: duration(0, '10s'),
+  TRUST_PROXY: integer(0, 100).default(0),
+  BOOTSTRAP_ADMIN_USERNAME: z.string().min(1).optional(),
+  BOOTSTRAP_ADMIN_PASSWORD: z.string().min(1).optional(),
+  /** Benchmark-only: serve guarded fields without checking tokens. Refused in production. */
+  BENCH_DISABLE_AUTH: boolean.default(false),
+});
+
+export type Database =
+  { kind: 'embedded'; dataDir: string } | { kind: 'memory' } | { kind: 'postgres'; url: string };
+
+export interface Config {
+  readonly env: 'development' | 'test' | 'production';
+  readonly port: number;
+  readonly host: string;
+  readonly database: Database;
+  readonly dataDir: string;
+  readonly redisUrl: string | undefined;
+  readonly jwt: {
+    readonly algorithm: JwtAlgorithm;
+    /** HS256 only; undefined means "generate one and keep it in DATA_DIR" (not in production). */
+    readonly secret: string | undefined;
+    readonly privateKeyFile: string | undefined;
+    readonly issuer: string;
+    readonly audience: string;
+  };
+  readonly accessTokenTtlSeconds: number;
+  readonly refreshTokenTtlSeconds: number;
+  readonly refreshReuseIntervalSeconds: number;
+  readonly bcryptCost: number;
+  readonly loginMaxFailures: number;
+  readonly loginFailureWindowSeconds: number;
+  readonly trustProxyHops: number;
+  readonly bootstrapAdmin: { readonly username: string; readonly password: string } | undefined;
+  readonly authDisabledForBenchmark: boolean;
+  /** Problems that production refuses but development only reports. */
+  readonly warnings: readonly string[];
+}
+
+/** Secrets people paste from tutorials; refused in production even when long enough. */
+const KNOWN_WEAK_SECRETS = [
+  'secret',
+  'changeme',
+  'change-me',
+  'your-secret-key',
+  'your_secret_key',
+  'supersecret',
+  'jwt-secret',
+  'jwt_secret',
+  'mysecret',
+  'password',
+  '09d25e094faa6ca2556c818166b7a9563b93f7099f6f0f4caa6cf63b88e8d3e7',
+];
+
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+  // An empty variable counts as unset, as in most shells' `VAR= cmd`.
+  const present = Object.fromEntries(
+    Object.entries(env).filter(([key, value]) => key in environment.shape && value !== ''),
+  );
+  const parsed = environment.safeParse(present);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0]!;
+    throw new ConfigError(String(issue.path[0]), issue.message);
+  }
+  const e = parsed.data;
+  const production = e.NODE_ENV === 'production';
+
+  const warnings: string[] = [];
+  if (e.JWT_ALGORITHM === 'HS256') {
+    const weakness = e.JWT_SECRET === undefined ? undefined : secretWeakness(e.JWT_SECRET);
+    if (production && e.JWT_SECRET === undefined) {
+      throw new ConfigError('JWT_SECRET', 'is required in production');
+    }
+    if (weakness && production) throw new ConfigError('JWT_SECRET', weakness);
+    if (weakness) warnings.push(`JWT_SECRET ${weakness}; production would refuse to start`);
+  } else if (!e.JWT_PRIVATE_KEY_FILE) {
+    throw new ConfigError('JWT_PRIVATE_KEY_FILE', `is required for ${e.JWT_ALGORITHM}`);
+  }
+  if (e.BENCH_DISABLE_AUTH && production) {
+    throw new ConfigError(
+      'BENCH_DISABLE_AUTH',
+      'is a benchmark switch and is refused in production',
+    );
+  }
+  if (Boolean(e.BOOTSTRAP_ADMIN_USERNAME) !== Boolean(e.BOOTSTRAP_ADMIN_PASSWORD)) {
+    const missing = e.BOOTSTRAP_ADMIN_USERNAME
+      ? 'BOOTSTRAP_ADMIN_PASSWORD'
+      : 'BOOTSTRAP_ADMIN_USERNAME';
+    throw new ConfigError(missing, 'must be set together with the other BOOTSTRAP_ADMIN_ variable');
+  }
+
+  const database: Database =
+    e.DATABASE_URL === undefined
+      ? { kind: 'embedded', dataDir: e.DATA_DIR }
+      : e.DATABASE_URL === 'memory://'
+        ? { kind: 'memory' }
+        : { kind: 'postgres', url: e.DATABASE_URL };
+
+  return deepFreeze({
+    env: e.NODE_ENV,
+    port: e.PORT,
+    host: e.HOST,
+    database,
+    dataDir: e.DATA_DIR,
+    redisUrl: e.REDIS_URL,
+    jwt: {
+      algorithm: e.JWT_ALGORITHM,
+      secret: e.JWT_SECRET,
+      privateKeyFile: e.JWT_PRIVATE_KEY_FILE,
+      issuer: e.JWT_ISSUER,
+      audience: e.JWT_AUDIENCE,
+    },
+    accessTokenTtlSeconds: e.ACCESS_TOKEN_TTL,
+    refreshTokenTtlSeconds: e.REFRESH_TOKEN_TTL,
+    refreshReuseIntervalSeconds: e.REFRESH_REUSE_INTERVAL,
+    bcryptCost: e.BCRYPT_COST,
+    loginMaxFailures: e.LOGIN_MAX_FAILURES,
+    loginFailureWindowSeconds: e.LOGIN_FAILURE_WINDOW,
+    trustProxyHops: e.TRUST_PROXY,
+    bootstrapAdmin:
+      e.BOOTSTRAP_ADMIN_USERNAME && e.BOOTSTRAP_ADMIN_PASSWORD
+        ? { username: e.BOOTSTRAP_ADMIN_USERNAME, password: e.BOOTSTRAP_ADMIN_PASSWORD }
+        : undefined,
+    authDisabledForBenchmark: e.BENCH_DISABLE_AUTH,
+    warnings,
+  });
+}
+
+/** RFC 8725 §3.5: HMAC keys need full entropy; 32 bytes matches HS256's output size. */
+export function secretWeakness(secret: string): string | undefined {
+  if (Buffer.byteLength(secret) < 32) {
+    return 'must be at least 32 bytes (try: openssl rand -base64 48)';
+  }
+  const lower = secret.toLowerCase();
+  const repeatsOneWord = KNOWN_WEAK_SECRETS.some(
+    (weak) => lower === weak || lower.split(weak).join('') === '',
+  );
+  if (repeatsOneWord || new Set(secret).size < 8) {
+    return 'is a known or low-entropy secret; generate a random one';
+  }
+  return undefined;
+}
+
+function deepFreeze<T extends object>(value: T): T {
+  for (const child of Object.values(value)) {
+    if (child && typeof child === 'object') deepFreeze(child as object);
+  }
+  return Object.freeze(value);
+}

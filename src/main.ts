@@ -1,0 +1,60 @@
+/** `npm start`: config → server → listen; signals. The only place that exits the process. */
+import 'reflect-metadata';
+import { ConfigError, loadConfig, type Config } from './config';
+import { errorFields, jsonLogger } from './logger';
+import { createServer } from './server';
+
+async function main(): Promise<void> {
+  let config: Config;
+  try {
+    config = loadConfig();
+  } catch (error) {
+    if (!(error instanceof ConfigError)) throw error;
+    process.stderr.write(`Configuration error: ${error.message}\n`);
+    process.exit(1);
+  }
+  const logger = jsonLogger();
+  for (const warning of config.warnings) logger.warn(warning);
+
+  const app = await createServer(config, { logger });
+  const address = await app.listen(config.port, config.host);
+  const host = config.host === '0.0.0.0' || config.host === '::' ? 'localhost' : config.host;
+  const url = `http://${host}:${address.port}/graphql`;
+  logger.info('listening', { url, env: config.env, database: config.database.kind });
+  if (config.env !== 'production') {
+    const lines = [
+      `GraphQL auth server ready at ${url}`,
+      `Open it in a browser for Apollo Sandbox (${config.database.kind} database).`,
+      ...app.services.notes,
+      ...(app.services.notes.length > 0 && !config.bootstrapAdmin
+        ? [
+            'Try: mutation { login(username: "alice", password: "secret123") { accessToken refreshToken } }',
+          ]
+        : []),
+    ];
+    process.stdout.write(`\n  ${lines.join('\n  ')}\n\n`);
+  }
+
+  let stopping = false;
+  const stop = (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    logger.info('shutting down', { signal });
+    app.close().then(
+      () => process.exit(0),
+      (error: unknown) => {
+        logger.error('shutdown failed', errorFields(error));
+        process.exit(1);
+      },
+    );
+  };
+  process.on('SIGTERM', () => stop('SIGTERM'));
+  process.on('SIGINT', () => stop('SIGINT'));
+}
+
+main().catch((error: unknown) => {
+  process.stderr.write(
+    `Failed to start: ${error instanceof Error ? error.message : String(error)}\n`,
+  );
+  process.exit(1);
+});

@@ -1,0 +1,82 @@
+/**
+ * Mutations are all-or-nothing (docs/API.md, "Authorization rules"): an operation that selects
+ * any guarded mutation field the caller may not use is refused whole, before any mutation
+ * runs. `didResolveOperation` runs after validation and before execution, which is that moment.
+ */
+import type { ApolloServerPlugin } from '@apollo/server';
+import {
+  GraphQLError,
+  Kind,
+  type FragmentDefinitionNode,
+  type GraphQLObjectType,
+  type GraphQLSchema,
+  type SelectionSetNode,
+} from 'graphql';
+import { AuthError, type AnyAuthError } from '../auth/errors';
+import type { Context } from '../schema/context';
+import { checkGuards, fieldRequirement, type Guard } from '../schema/directives/guards';
+import { authErrorExtensions } from '../schema/to-graphql-error';
+
+export function mutationGuardPlugin(schema: GraphQLSchema): ApolloServerPlugin<Context> {
+  const mutation = schema.getMutationType();
+  const guardsByField = mutation ? mutationGuards(schema, mutation) : new Map<string, Guard[]>();
+  return {
+    async requestDidStart() {
+      return {
+        async didResolveOperation({ operation, document, contextValue }) {
+          if (operation?.operation !== 'mutation') return;
+          const fragments = new Map<string, FragmentDefinitionNode>();
+          for (const definition of document.definitions) {
+            if (definition.kind === Kind.FRAGMENT_DEFINITION)
+              fragments.set(definition.name.value, definition);
+          }
+          for (const name of rootFieldNames(operation.selectionSet, fragments, new Set())) {
+            try {
+              checkGuards(guardsByField.get(name) ?? [], contextValue.auth.resolve());
+            } catch (error) {
+              if (!(error instanceof AuthError)) throw error;
+              // Apollo answers errors from this hook with HTTP 500 unless told otherwise; this is
+              // a client's error reported in the body, like a guarded query field's.
+              throw new GraphQLError(error.message, {
+                extensions: {
+                  ...authErrorExtensions(error as AnyAuthError),
+                  http: { status: 200 },
+                },
+              });
+            }
+          }
+        },
+      };
+    },
+  };
+}
+
+function mutationGuards(schema: GraphQLSchema, mutation: GraphQLObjectType): Map<string, Guard[]> {
+  const guards = new Map<string, Guard[]>();
+  for (const [name, field] of Object.entries(mutation.toConfig().fields)) {
+    guards.set(name, [...fieldRequirement(schema, mutation, name, field).guards]);
+  }
+  return guards;
+}
+
+/** Field names at the root of the operation, through fragments and inline fragments. */
+function rootFieldNames(
+  selectionSet: SelectionSetNode,
+  fragments: Map<string, FragmentDefinitionNode>,
+  visited: Set<string>,
+): string[] {
+  const names: string[] = [];
+  for (const selection of selectionSet.selections) {
+    if (selection.kind === Kind.FIELD) names.push(selection.name.value);
+    else if (selection.kind === Kind.INLINE_FRAGMENT) {
+      names.push(...rootFieldNames(selection.selectionSet, fragments, visited));
+    } else {
+      const fragment = fragments.get(selection.name.value);
+      if (fragment && !visited.has(fragment.name.value)) {
+        visited.add(fragment.name.value);
+        names.push(...rootFieldNames(fragment.selectionSet, fragments, visited));
+      }
+    }
+  }
+  return names;
+}

@@ -1,0 +1,105 @@
+/**
+ * The schema transform that makes the guard directives real, and the start-up checks that
+ * refuse a schema whose rules would not hold (docs/API.md, "Authorization rules"):
+ *   - every guarded field of an object type gets a resolver that checks its guards first;
+ *   - deny by default: a root field with none of @public, @auth, @hasRole stops the start;
+ *   - a directive applied where no guard enforces it stops the start.
+ * The check runs synchronously inside the resolver chain: no extra promise per field.
+ */
+import { getDirectives, MapperKind, mapSchema } from '@graphql-tools/utils';
+import {
+  defaultFieldResolver,
+  isInputObjectType,
+  isInterfaceType,
+  isObjectType,
+  specifiedDirectives,
+  type GraphQLFieldResolver,
+  type GraphQLSchema,
+} from 'graphql';
+import type { Context } from '../context';
+import { GUARD_DIRECTIVE_NAMES } from './definitions';
+import { checkGuards, describeRequirement, fieldRequirement } from './guards';
+
+/** Resolvers that check guards: the proof, at start-up, that every guard is enforced. */
+const enforcing = new WeakSet<GraphQLFieldResolver<unknown, Context>>();
+
+export function enforceGuards(schema: GraphQLSchema): GraphQLSchema {
+  const guarded = mapSchema(schema, {
+    [MapperKind.OBJECT_FIELD]: (field, fieldName, typeName) => {
+      const type = schema.getType(typeName);
+      if (!isObjectType(type)) return field;
+      const { guards } = fieldRequirement(schema, type, fieldName, field);
+      if (guards.length === 0) return field;
+      const resolve = field.resolve ?? defaultFieldResolver;
+      const checked: GraphQLFieldResolver<unknown, Context> = (source, args, ctx, info) => {
+        checkGuards(guards, ctx.auth.resolve());
+        return resolve(source, args, ctx, info);
+      };
+      enforcing.add(checked);
+      const requirement = describeRequirement(guards);
+      const description = field.description
+        ? `${field.description}\n\n${requirement}`
+        : requirement;
+      return { ...field, resolve: checked, description };
+    },
+  });
+  checkDenyByDefault(guarded);
+  checkEveryDirectiveEnforced(guarded);
+  return guarded;
+}
+
+function checkDenyByDefault(schema: GraphQLSchema): void {
+  for (const root of [
+    schema.getQueryType(),
+    schema.getMutationType(),
+    schema.getSubscriptionType(),
+  ]) {
+    if (!root) continue;
+    for (const [name, field] of Object.entries(root.toConfig().fields)) {
+      const { isPublic, guards } = fieldRequirement(schema, root, name, field);
+      if (!isPublic && guards.length === 0) {
+        throw new Error(
+          `Deny by default: ${root.name}.${name} has none of @public, @auth, @hasRole. Add one.`,
+        );
+      }
+    }
+  }
+}
+
+const BUILT_IN = new Set(specifiedDirectives.map((d) => d.name));
+
+function checkEveryDirectiveEnforced(schema: GraphQLSchema): void {
+  const refuse = (directive: string, where: string) => {
+    throw new Error(`@${directive} is applied on ${where}, but no guard enforces it there.`);
+  };
+  const allowedOn = (where: string, names: string[], enforced: boolean) => {
+    for (const name of names) {
+      if (BUILT_IN.has(name)) continue;
+      if (!GUARD_DIRECTIVE_NAMES.has(name) || !enforced) refuse(name, where);
+    }
+  };
+  const names = (node: Parameters<typeof getDirectives>[1]) =>
+    getDirectives(schema, node).map((d) => d.name);
+
+  for (const type of Object.values(schema.getTypeMap())) {
+    if (type.name.startsWith('__')) continue;
+    allowedOn(type.name, names(type), isObjectType(type));
+    if (isObjectType(type) || isInterfaceType(type)) {
+      for (const field of Object.values(type.getFields())) {
+        const where = `${type.name}.${field.name}`;
+        const fieldDirectives = names(field);
+        const guardedHere =
+          isObjectType(type) && (field.resolve ? enforcing.has(field.resolve) : false);
+        // @public needs no resolver: it is the absence of a guard, checked by deny-by-default.
+        const onlyPublic = fieldDirectives.every((n) => n === 'public' || BUILT_IN.has(n));
+        allowedOn(where, fieldDirectives, isObjectType(type) && (guardedHere || onlyPublic));
+        for (const arg of field.args) allowedOn(`${where}(${arg.name})`, names(arg), false);
+      }
+    }
+    if (isInputObjectType(type)) {
+      for (const field of Object.values(type.getFields())) {
+        allowedOn(`${type.name}.${field.name}`, names(field), false);
+      }
+    }
+  }
+}

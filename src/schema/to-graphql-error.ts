@@ -1,0 +1,72 @@
+/**
+ * The one place where errors become what clients see (docs/API.md, "Errors").
+ *
+ * AuthErrors carry the contract's code and reason. GraphQL request errors (syntax, validation,
+ * variables) pass as Apollo made them. Anything else is unexpected: it is logged with a request
+ * id and, in production, masked as INTERNAL_SERVER_ERROR with no message, stack or SQL.
+ */
+import { unwrapResolverError } from '@apollo/server/errors';
+import { GraphQLError, type GraphQLFormattedError } from 'graphql';
+import { AuthError, type AnyAuthError } from '../auth/errors';
+
+export class UnreachableCaseError extends Error {
+  constructor(value: never) {
+    super(`unreachable case: ${JSON.stringify(value)}`);
+  }
+}
+
+export function authErrorExtensions(error: AnyAuthError): Record<string, unknown> {
+  switch (error.code) {
+    case 'UNAUTHENTICATED':
+      return { code: error.code, reason: error.reason };
+    case 'RATE_LIMITED':
+      return { code: error.code, retryAfter: error.retryAfterSeconds };
+    case 'FORBIDDEN':
+    case 'BAD_USER_INPUT':
+    case 'SERVICE_UNAVAILABLE':
+      return { code: error.code };
+    default:
+      throw new UnreachableCaseError(error);
+  }
+}
+
+export interface ErrorFormatterOptions {
+  readonly production: boolean;
+  readonly log: (message: string, error: unknown) => void;
+}
+
+export function createErrorFormatter(options: ErrorFormatterOptions) {
+  return (formatted: GraphQLFormattedError, error: unknown): GraphQLFormattedError => {
+    const original = unwrapResolverError(error);
+    if (original instanceof AuthError) {
+      const { locations, path } = formatted;
+      return {
+        message: original.message,
+        ...(locations && { locations }),
+        ...(path && { path }),
+        extensions: authErrorExtensions(original as AnyAuthError),
+      };
+    }
+    // Errors raised on purpose as GraphQLErrors (parsing, validation, variables, our plugins)
+    // carry their own code; a resolver's unexpected exception does not.
+    const code = formatted.extensions?.code;
+    if (original instanceof GraphQLError && code !== 'INTERNAL_SERVER_ERROR') {
+      return stripStack(formatted);
+    }
+    options.log('unexpected error', original);
+    if (!options.production) return formatted;
+    const { locations, path } = formatted;
+    return {
+      message: 'Internal server error',
+      ...(locations && { locations }),
+      ...(path && { path }),
+      extensions: { code: 'INTERNAL_SERVER_ERROR' },
+    };
+  };
+}
+
+function stripStack(formatted: GraphQLFormattedError): GraphQLFormattedError {
+  if (!formatted.extensions?.stacktrace) return formatted;
+  const { stacktrace: _stacktrace, ...extensions } = formatted.extensions;
+  return { ...formatted, extensions };
+}

@@ -1,0 +1,265 @@
+/**
+ * HTTP and Apollo wiring: /graphql, /healthz, /readyz, /.well-known/jwks.json, and shutdown.
+ *
+ * It serves on node:http directly, keeping @apollo/server's request pipeline (CSRF prevention,
+ * document cache, plugins) without a web framework in front of it. createServer builds; listen
+ * is separate, so tests run it on an ephemeral port.
+ */
+import {
+  createServer as createHttpServer,
+  type IncomingMessage,
+  type ServerResponse,
+} from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { ApolloServer, HeaderMap, type HTTPGraphQLRequest } from '@apollo/server';
+import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHttpServer';
+import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
+import { ApolloServerPluginLandingPageLocalDefault } from '@apollo/server/plugin/landingPage/default';
+import type { Config } from './config';
+import { RequestAuth } from './auth/authenticate';
+import { errorFields, jsonLogger, type Logger } from './logger';
+import { mutationGuardPlugin } from './plugins/mutation-guard';
+import { buildAuthSchema } from './schema/build-schema';
+import type { Context } from './schema/context';
+import { createErrorFormatter } from './schema/to-graphql-error';
+import { openServices, type ServiceOptions, type Services } from './services';
+
+export interface App {
+  readonly services: Services;
+  listen(port: number, host: string): Promise<AddressInfo>;
+  /** Stops accepting, finishes in-flight requests, closes the database. */
+  close(): Promise<void>;
+}
+
+export interface AppOptions extends ServiceOptions {
+  readonly logger?: Logger;
+}
+
+/** GraphQL documents are small; anything bigger is abuse. */
+export const MAX_BODY_BYTES = 100 * 1024;
+const READY_TIMEOUT_MS = 2000;
+const PRUNE_INTERVAL_MS = 10 * 60 * 1000;
+
+export const SANDBOX_DOCUMENT = `# Log in as a demo user, then copy accessToken into the Headers panel:
+#   Authorization: Bearer <accessToken>
+# and run the operations below (select one with the ▶ button).
+mutation Login {
+  login(username: "alice", password: "secret123") {
+    accessToken
+    refreshToken
+    expiresIn
+  }
+}
+
+query Me {
+  me { id username role isActive createdAt }
+}
+
+query AdminDashboard {
+  adminDashboard { message userCount activeSessionCount }
+}
+`;
+
+export async function createServer(config: Config, options: AppOptions = {}): Promise<App> {
+  const logger = options.logger ?? jsonLogger();
+  const production = config.env === 'production';
+  const schema = await buildAuthSchema();
+  const services = await openServices(config, options);
+  const httpServer = createHttpServer();
+
+  const apollo = new ApolloServer<Context>({
+    schema,
+    introspection: !production,
+    csrfPrevention: true,
+    allowBatchedHttpRequests: false,
+    includeStacktraceInErrorResponses: false,
+    hideSchemaDetailsFromClientErrors: production,
+    formatError: createErrorFormatter({
+      production,
+      log: (message, error) => logger.error(message, errorFields(error)),
+    }),
+    plugins: [
+      mutationGuardPlugin(schema),
+      ApolloServerPluginDrainHttpServer({ httpServer }),
+      production
+        ? ApolloServerPluginLandingPageDisabled()
+        : ApolloServerPluginLandingPageLocalDefault({ embed: true, document: SANDBOX_DOCUMENT }),
+    ],
+  });
+  await apollo.start();
+
+  const contextFor = (authorization: string | undefined): Context => ({
+    auth: new RequestAuth(services.deps, authorization),
+    sessions: services.sessions,
+    accounts: services.accounts,
+  });
+
+  const routes: Record<
+    string,
+    (req: IncomingMessage, res: ServerResponse, search: string) => Promise<void>
+  > = {
+    '/graphql': async (req, res, search) => {
+      if (req.method === 'OPTIONS') return preflight(res);
+      if (req.method !== 'GET' && req.method !== 'POST') {
+        return sendJson(res, 405, graphqlError('Use GET or POST.', 'METHOD_NOT_ALLOWED'), {
+          allow: 'GET, POST',
+        });
+      }
+      const body = req.method === 'POST' ? await readBody(req) : undefined;
+      if (body instanceof HttpProblem)
+        return sendJson(res, body.status, graphqlError(body.message, body.code));
+      const headers = toHeaderMap(req);
+      const request: HTTPGraphQLRequest = { method: req.method, headers, search, body };
+      const response = await apollo.executeHTTPGraphQLRequest({
+        httpGraphQLRequest: request,
+        context: async () => contextFor(headers.get('authorization')),
+      });
+      for (const [name, value] of response.headers) res.setHeader(name, value);
+      res.setHeader('cache-control', 'no-store'); // responses carry tokens
+      res.statusCode = response.status ?? 200;
+      if (response.body.kind === 'complete') return void res.end(response.body.string);
+      for await (const chunk of response.body.asyncIterator) res.write(chunk);
+      res.end();
+    },
+    '/healthz': async (_req, res) => sendJson(res, 200, { status: 'ok' }),
+    '/readyz': async (_req, res) => {
+      try {
+        await withTimeout(services.database.ping(), READY_TIMEOUT_MS);
+        sendJson(res, 200, { status: 'ready', database: 'up' });
+      } catch {
+        sendJson(res, 503, { status: 'unavailable', database: 'down' });
+      }
+    },
+    '/.well-known/jwks.json': async (_req, res) =>
+      sendJson(res, 200, services.keys.jwks, { 'cache-control': 'public, max-age=300' }),
+  };
+
+  httpServer.on('request', (req: IncomingMessage, res: ServerResponse) => {
+    const url = req.url ?? '/';
+    const queryStart = url.indexOf('?');
+    const path = queryStart === -1 ? url : url.slice(0, queryStart);
+    const search = queryStart === -1 ? '' : url.slice(queryStart);
+    setSecurityHeaders(res, production);
+    const route = routes[path];
+    if (!route) return sendJson(res, 404, { error: 'Not found. The API is at /graphql.' });
+    route(req, res, search).catch((error: unknown) => {
+      logger.error('request failed', { path, ...errorFields(error) });
+      if (!res.headersSent)
+        sendJson(res, 500, graphqlError('Internal server error', 'INTERNAL_SERVER_ERROR'));
+      else res.destroy();
+    });
+  });
+
+  const pruner = setInterval(() => {
+    services.prune().catch((error: unknown) => logger.warn('pruning failed', errorFields(error)));
+  }, PRUNE_INTERVAL_MS);
+  pruner.unref();
+
+  let closing: Promise<void> | undefined;
+  return {
+    services,
+    listen: (port, host) =>
+      new Promise((resolve, reject) => {
+        httpServer.once('error', reject);
+        httpServer.listen(port, host, () => resolve(httpServer.address() as AddressInfo));
+      }),
+    close: () => {
+      closing ??= (async () => {
+        clearInterval(pruner);
+        await apollo.stop(); // the drain plugin stops accepting and waits for in-flight requests
+        if (httpServer.listening) await new Promise((r) => httpServer.close(r));
+        await services.close();
+      })();
+      return closing;
+    },
+  };
+}
+
+class HttpProblem {
+  constructor(
+    readonly status: number,
+    readonly message: string,
+    readonly code: string,
+  ) {}
+}
+
+/** The body, parsed when it is JSON; an HttpProblem when it is too large or not valid JSON. */
+async function readBody(req: IncomingMessage): Promise<unknown> {
+  const declared = Number(req.headers['content-length'] ?? 0);
+  if (declared > MAX_BODY_BYTES) return tooLarge(req);
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of req) {
+    size += (chunk as Buffer).length;
+    if (size > MAX_BODY_BYTES) return tooLarge(req);
+    chunks.push(chunk as Buffer);
+  }
+  const text = Buffer.concat(chunks).toString('utf8');
+  const type = (req.headers['content-type'] ?? '').toLowerCase();
+  if (!type.startsWith('application/json') && !type.includes('+json')) return text;
+  if (text === '') return {};
+  try {
+    return JSON.parse(text) as unknown;
+  } catch {
+    return new HttpProblem(400, 'The request body is not valid JSON.', 'BAD_REQUEST');
+  }
+}
+
+function tooLarge(req: IncomingMessage): HttpProblem {
+  req.resume(); // drain, so the connection can answer
+  return new HttpProblem(
+    413,
+    `The request body is larger than ${MAX_BODY_BYTES} bytes.`,
+    'PAYLOAD_TOO_LARGE',
+  );
+}
+
+function toHeaderMap(req: IncomingMessage): HeaderMap {
+  const headers = new HeaderMap();
+  for (const [name, value] of Object.entries(req.headers)) {
+    if (value !== undefined) headers.set(name, Array.isArray(value) ? value.join(', ') : value);
+  }
+  return headers;
+}
+
+/** Bearer tokens travel in a header, not a cookie, so any origin may call (no credentials). */
+function preflight(res: ServerResponse): void {
+  res.writeHead(204, {
+    'access-control-allow-origin': '*',
+    'access-control-allow-methods': 'GET, POST, OPTIONS',
+    'access-control-allow-headers':
+      'authorization, content-type, apollo-require-preflight, x-apollo-operation-name, x-request-id',
+    'access-control-max-age': '600',
+  });
+  res.end();
+}
+
+function setSecurityHeaders(res: ServerResponse, production: boolean): void {
+  res.setHeader('access-control-allow-origin', '*');
+  res.setHeader('x-content-type-options', 'nosniff');
+  res.setHeader('referrer-policy', 'no-referrer');
+  res.setHeader('x-frame-options', 'DENY');
+  if (production) res.setHeader('strict-transport-security', 'max-age=31536000; includeSubDomains');
+}
+
+function sendJson(
+  res: ServerResponse,
+  status: number,
+  body: unknown,
+  headers: Record<string, string> = {},
+): void {
+  res.writeHead(status, { 'content-type': 'application/json; charset=utf-8', ...headers });
+  res.end(JSON.stringify(body));
+}
+
+function graphqlError(message: string, code: string) {
+  return { errors: [{ message, extensions: { code } }] };
+}
+
+function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`timed out after ${ms} ms`)), ms);
+  });
+  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
+}

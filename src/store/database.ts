@@ -1,0 +1,75 @@
+/**
+ * Opens the database: embedded PGlite (a directory, or memory://) or PostgreSQL through `pg`.
+ * Both are driven by drizzle with the same queries and the same migrations.
+ */
+import type { PgDatabase, PgQueryResultHKT } from 'drizzle-orm/pg-core';
+import { sql } from 'drizzle-orm';
+import type { Database as DatabaseConfig } from '../config';
+
+export type Database = PgDatabase<PgQueryResultHKT>;
+
+export interface DatabaseHandle {
+  readonly db: Database;
+  readonly kind: DatabaseConfig['kind'];
+  /** Resolves when the database answers a trivial query. */
+  ping(): Promise<void>;
+  close(): Promise<void>;
+}
+
+export interface OpenOptions {
+  /** A PGlite data directory dump (`dumpDataDir`) to start a memory:// database from. */
+  readonly template?: Blob;
+  readonly poolSize?: number;
+}
+
+export async function openDatabase(
+  config: DatabaseConfig,
+  options: OpenOptions = {},
+): Promise<DatabaseHandle> {
+  if (config.kind === 'postgres') return openPostgres(config.url, options.poolSize ?? 10);
+  return openPglite(config.kind === 'embedded' ? config.dataDir : undefined, options.template);
+}
+
+async function openPglite(
+  dataDir: string | undefined,
+  template: Blob | undefined,
+): Promise<DatabaseHandle> {
+  // Loaded only when used: a PostgreSQL deployment never pays for the WASM build.
+  const { PGlite } = await import('@electric-sql/pglite');
+  const { drizzle } = await import('drizzle-orm/pglite');
+  const client = new PGlite(dataDir, template ? { loadDataDir: template } : {});
+  await client.waitReady;
+  const db = drizzle({ client }) as unknown as Database;
+  return {
+    db,
+    kind: dataDir === undefined ? 'memory' : 'embedded',
+    ping: async () => {
+      await client.query('SELECT 1');
+    },
+    close: () => client.close(),
+  };
+}
+
+async function openPostgres(url: string, poolSize: number): Promise<DatabaseHandle> {
+  const { Pool } = await import('pg');
+  const { drizzle } = await import('drizzle-orm/node-postgres');
+  const pool = new Pool({
+    connectionString: url,
+    max: poolSize,
+    connectionTimeoutMillis: 5_000,
+    statement_timeout: 10_000,
+    idleTimeoutMillis: 30_000,
+  });
+  // A dropped idle connection (server restart, pg_terminate_backend) emits here; the pool
+  // replaces it on the next checkout, so this must not crash the process.
+  pool.on('error', () => undefined);
+  const db = drizzle({ client: pool }) as unknown as Database;
+  return {
+    db,
+    kind: 'postgres',
+    ping: async () => {
+      await db.execute(sql`SELECT 1`);
+    },
+    close: () => pool.end(),
+  };
+}

@@ -1,0 +1,80 @@
+/**
+ * Versioned schema migrations, the same SQL for PGlite and PostgreSQL.
+ *
+ * Each migration is a list of single statements (PGlite's extended protocol takes one at a
+ * time). They run in one transaction under an advisory lock, so two instances starting on an
+ * empty database at once apply each migration exactly once. Never edit a released migration:
+ * add the next one.
+ */
+import { sql } from 'drizzle-orm';
+import type { Database } from './database';
+import { schemaMigrations } from './tables';
+
+interface Migration {
+  readonly version: number;
+  readonly name: string;
+  readonly statements: readonly string[];
+}
+
+export const MIGRATIONS: readonly Migration[] = [
+  {
+    version: 1,
+    name: 'users, sessions, refresh tokens',
+    statements: [
+      `CREATE TABLE users (
+        id uuid PRIMARY KEY DEFAULT gen_random_uuid(),
+        username text NOT NULL,
+        password_hash text NOT NULL,
+        role text NOT NULL CHECK (role IN ('USER', 'ADMIN')),
+        is_active boolean NOT NULL DEFAULT true,
+        created_at timestamptz NOT NULL DEFAULT now()
+      )`,
+      `CREATE UNIQUE INDEX users_username_key ON users (lower(username))`,
+      `CREATE TABLE sessions (
+        id uuid PRIMARY KEY,
+        user_id uuid NOT NULL REFERENCES users (id) ON DELETE CASCADE,
+        created_at timestamptz NOT NULL,
+        expires_at timestamptz NOT NULL,
+        revoked_at timestamptz
+      )`,
+      `CREATE INDEX sessions_user_id_idx ON sessions (user_id)`,
+      `CREATE INDEX sessions_revoked_at_idx ON sessions (revoked_at) WHERE revoked_at IS NOT NULL`,
+      `CREATE TABLE refresh_tokens (
+        token_hash text PRIMARY KEY,
+        session_id uuid NOT NULL REFERENCES sessions (id) ON DELETE CASCADE,
+        created_at timestamptz NOT NULL,
+        expires_at timestamptz NOT NULL,
+        retired_at timestamptz
+      )`,
+      `CREATE INDEX refresh_tokens_session_id_idx ON refresh_tokens (session_id)`,
+    ],
+  },
+];
+
+/** An arbitrary constant that names our migration lock among the database's advisory locks. */
+const MIGRATION_LOCK_ID = 7_215_001;
+
+export async function migrate(db: Database): Promise<number[]> {
+  return db.transaction(async (tx) => {
+    await tx.execute(sql`SELECT pg_advisory_xact_lock(${MIGRATION_LOCK_ID})`);
+    await tx.execute(
+      sql.raw(`CREATE TABLE IF NOT EXISTS schema_migrations (
+        version integer PRIMARY KEY,
+        name text NOT NULL,
+        applied_at timestamptz NOT NULL DEFAULT now()
+      )`),
+    );
+    const applied = await tx.select({ version: schemaMigrations.version }).from(schemaMigrations);
+    const done = new Set(applied.map((row) => row.version));
+    const ran: number[] = [];
+    for (const migration of MIGRATIONS) {
+      if (done.has(migration.version)) continue;
+      for (const statement of migration.statements) await tx.execute(sql.raw(statement));
+      await tx
+        .insert(schemaMigrations)
+        .values({ version: migration.version, name: migration.name });
+      ran.push(migration.version);
+    }
+    return ran;
+  });
+}

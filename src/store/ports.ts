@@ -1,0 +1,80 @@
+/**
+ * What the auth core needs from storage, and nothing more (Lucia's Adapter). Every
+ * implementation passes the same contract suite in test/contracts/.
+ */
+export type StoredRole = 'USER' | 'ADMIN';
+
+export interface UserRecord {
+  readonly id: string;
+  readonly username: string;
+  readonly passwordHash: string;
+  readonly role: StoredRole;
+  readonly isActive: boolean;
+  readonly createdAt: Date;
+}
+
+export class DuplicateUsername extends Error {
+  constructor(readonly username: string) {
+    super(`username "${username}" is taken`);
+    this.name = 'DuplicateUsername';
+  }
+}
+
+export interface UserStore {
+  /** Usernames are unique regardless of case; lookups ignore case too. */
+  findByUsername(username: string): Promise<UserRecord | undefined>;
+  findById(id: string): Promise<UserRecord | undefined>;
+  /** Throws DuplicateUsername. */
+  create(user: { username: string; passwordHash: string; role: StoredRole }): Promise<UserRecord>;
+  setActive(id: string, active: boolean): Promise<UserRecord | undefined>;
+  setPasswordHash(id: string, passwordHash: string): Promise<void>;
+  list(): Promise<UserRecord[]>;
+  count(): Promise<number>;
+}
+
+export interface NewRefreshToken {
+  readonly hash: string;
+  readonly expiresAt: Date;
+}
+
+export type RotationResult =
+  /** The token was current: it is retired and `next` is the session's new token. */
+  | { readonly outcome: 'rotated'; readonly sessionId: string; readonly userId: string }
+  /** Retired less than the reuse interval ago: `next` was added to the same session. */
+  | { readonly outcome: 'reissued'; readonly sessionId: string; readonly userId: string }
+  /** Retired longer ago: reuse detected, and the session is now revoked. */
+  | { readonly outcome: 'reused'; readonly sessionId: string; readonly userId: string }
+  | { readonly outcome: 'unknown' | 'expired' | 'session-ended' };
+
+export interface SessionStore {
+  create(
+    session: { id: string; userId: string; createdAt: Date },
+    first: NewRefreshToken,
+  ): Promise<void>;
+  /**
+   * Atomically retires the token with hash `tokenHash` and adds `next` to its session. Of
+   * concurrent calls with one current token exactly one sees 'rotated'.
+   */
+  rotate(
+    tokenHash: string,
+    next: NewRefreshToken,
+    now: Date,
+    reuseIntervalSeconds: number,
+  ): Promise<RotationResult>;
+  /** The live session a refresh token (current or retired, not expired) belongs to. */
+  findLiveByRefreshToken(
+    tokenHash: string,
+    now: Date,
+  ): Promise<{ sessionId: string; userId: string } | undefined>;
+  /** Whether the session exists, is not revoked and has not expired. */
+  isLive(sessionId: string, now: Date): Promise<boolean>;
+  /** Revokes the given sessions of `userId` that are still live; returns the ids it revoked. */
+  revoke(sessionIds: readonly string[], now: Date): Promise<string[]>;
+  /** Revokes every live session of `userId` except `keep`; returns the ids it revoked. */
+  revokeUserSessions(userId: string, now: Date, keep?: string): Promise<string[]>;
+  countLive(now: Date): Promise<number>;
+  /** Sessions revoked after `since`: what an in-process revocation list must know at start. */
+  revokedSince(since: Date): Promise<{ id: string; revokedAt: Date }[]>;
+  /** Deletes up to `limit` sessions ended before `before` (with their tokens) and up to `limit` expired tokens. */
+  prune(before: Date, limit: number): Promise<number>;
+}

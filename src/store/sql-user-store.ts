@@ -1,0 +1,76 @@
+/** UserStore over drizzle: one set of queries for PGlite and PostgreSQL. */
+import { asc, count, eq, sql } from 'drizzle-orm';
+import type { Database } from './database';
+import { DuplicateUsername, type StoredRole, type UserRecord, type UserStore } from './ports';
+import { users } from './tables';
+
+const UNIQUE_VIOLATION = '23505';
+
+export class SqlUserStore implements UserStore {
+  constructor(private readonly db: Database) {}
+
+  async findByUsername(username: string): Promise<UserRecord | undefined> {
+    const rows = await this.db
+      .select()
+      .from(users)
+      .where(sql`lower(${users.username}) = lower(${username})`)
+      .limit(1);
+    return rows[0];
+  }
+
+  async findById(id: string): Promise<UserRecord | undefined> {
+    if (!isUuid(id)) return undefined;
+    const rows = await this.db.select().from(users).where(eq(users.id, id)).limit(1);
+    return rows[0];
+  }
+
+  async create(user: {
+    username: string;
+    passwordHash: string;
+    role: StoredRole;
+  }): Promise<UserRecord> {
+    try {
+      const rows = await this.db.insert(users).values(user).returning();
+      return rows[0]!;
+    } catch (error) {
+      if (pgErrorCode(error) === UNIQUE_VIOLATION) throw new DuplicateUsername(user.username);
+      throw error;
+    }
+  }
+
+  async setActive(id: string, active: boolean): Promise<UserRecord | undefined> {
+    if (!isUuid(id)) return undefined;
+    const rows = await this.db
+      .update(users)
+      .set({ isActive: active })
+      .where(eq(users.id, id))
+      .returning();
+    return rows[0];
+  }
+
+  async setPasswordHash(id: string, passwordHash: string): Promise<void> {
+    await this.db.update(users).set({ passwordHash }).where(eq(users.id, id));
+  }
+
+  list(): Promise<UserRecord[]> {
+    return this.db.select().from(users).orderBy(asc(users.createdAt), asc(users.username));
+  }
+
+  async count(): Promise<number> {
+    const rows = await this.db.select({ n: count() }).from(users);
+    return Number(rows[0]?.n ?? 0);
+  }
+}
+
+export function isUuid(value: string): boolean {
+  return /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(value);
+}
+
+/** The SQLSTATE of a driver error, wherever drizzle put it (its own error wraps the driver's). */
+export function pgErrorCode(error: unknown): string | undefined {
+  for (let e: unknown = error; e instanceof Error; e = e.cause) {
+    const code = (e as { code?: unknown }).code;
+    if (typeof code === 'string') return code;
+  }
+  return undefined;
+}
