@@ -16,10 +16,10 @@ import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHt
 import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
 import { ApolloServerPluginLandingPageLocalDefault } from '@apollo/server/plugin/landingPage/default';
 import type { Config } from './config';
-import { RequestAuth } from './auth/authenticate';
+import { FixedCaller, RequestAuth, type Caller } from './auth/authenticate';
 import { errorFields, jsonLogger, type Logger } from './logger';
 import { mutationGuardPlugin } from './plugins/mutation-guard';
-import { buildAuthSchema } from './schema/build-schema';
+import { buildAuthSchema, buildUnguardedSchemaForBenchmark } from './schema/build-schema';
 import type { Context } from './schema/context';
 import { createErrorFormatter } from './schema/to-graphql-error';
 import { openServices, type ServiceOptions, type Services } from './services';
@@ -63,8 +63,14 @@ query AdminDashboard {
 export async function createServer(config: Config, options: AppOptions = {}): Promise<App> {
   const logger = options.logger ?? jsonLogger();
   const production = config.env === 'production';
-  const schema = await buildAuthSchema();
+  const benchmarkWithoutAuth = config.authDisabledForBenchmark && !production;
+  const schema = benchmarkWithoutAuth
+    ? await buildUnguardedSchemaForBenchmark()
+    : await buildAuthSchema();
   const services = await openServices(config, options);
+  const callerFor = benchmarkWithoutAuth
+    ? await benchmarkCaller(services)
+    : (authorization: string | undefined): Caller => new RequestAuth(services.deps, authorization);
   const httpServer = createHttpServer();
 
   const apollo = new ApolloServer<Context>({
@@ -79,7 +85,7 @@ export async function createServer(config: Config, options: AppOptions = {}): Pr
       log: (message, error) => logger.error(message, errorFields(error)),
     }),
     plugins: [
-      mutationGuardPlugin(schema),
+      ...(benchmarkWithoutAuth ? [] : [mutationGuardPlugin(schema)]),
       ApolloServerPluginDrainHttpServer({ httpServer }),
       production
         ? ApolloServerPluginLandingPageDisabled()
@@ -89,7 +95,7 @@ export async function createServer(config: Config, options: AppOptions = {}): Pr
   await apollo.start();
 
   const contextFor = (authorization: string | undefined): Context => ({
-    auth: new RequestAuth(services.deps, authorization),
+    auth: callerFor(authorization),
     sessions: services.sessions,
     accounts: services.accounts,
   });
@@ -173,6 +179,23 @@ export async function createServer(config: Config, options: AppOptions = {}): Pr
       return closing;
     },
   };
+}
+
+/** BENCH_DISABLE_AUTH: every request acts as the first admin, with no token checked. */
+async function benchmarkCaller(services: Services): Promise<() => Caller> {
+  const admin = (await services.accounts.listUsers()).find((u) => u.role === 'ADMIN');
+  if (!admin)
+    throw new Error(
+      'BENCH_DISABLE_AUTH needs an admin user (the demo users, or BOOTSTRAP_ADMIN_*)',
+    );
+  const caller = new FixedCaller({
+    userId: admin.id,
+    role: admin.role,
+    sessionId: 'benchmark',
+    tokenId: 'benchmark',
+    expiresAt: Number.MAX_SAFE_INTEGER,
+  });
+  return () => caller;
 }
 
 class HttpProblem {

@@ -34,11 +34,18 @@ export function authenticate(
   return principal;
 }
 
+/** Who is calling: the principal, or the reason there is none. */
+export interface Caller {
+  resolve(): Principal | Unauthenticated;
+  /** The principal; throws Unauthenticated with the reason when there is none. */
+  principal(): Principal;
+}
+
 /**
  * One request's view of its caller, verified lazily: a request that touches no guarded field
  * never pays for verification, and a bad token does not disturb public fields.
  */
-export class RequestAuth {
+export class RequestAuth implements Caller {
   private result: Principal | Unauthenticated | undefined;
 
   constructor(
@@ -64,5 +71,16 @@ export class RequestAuth {
     const result = this.resolve();
     if (result instanceof Unauthenticated) throw result;
     return result;
+  }
+}
+
+/** Benchmark only (BENCH_DISABLE_AUTH, refused in production): every request is `principal`. */
+export class FixedCaller implements Caller {
+  constructor(private readonly fixed: Principal) {}
+  resolve(): Principal {
+    return this.fixed;
+  }
+  principal(): Principal {
+    return this.fixed;
   }
 }

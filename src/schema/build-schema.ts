@@ -13,20 +13,26 @@ import { PublicResolver } from './resolvers/public.resolver';
 import { UserResolver } from './resolvers/user.resolver';
 import { DateTimeScalar } from './types/date-time.scalar';
 
-let built: Promise<GraphQLSchema> | undefined;
+let declared: Promise<GraphQLSchema> | undefined;
+let enforced: Promise<GraphQLSchema> | undefined;
 
 export function buildAuthSchema(): Promise<GraphQLSchema> {
-  built ??= build();
-  return built;
+  enforced ??= buildDeclaredSchema().then(enforceGuards);
+  return enforced;
 }
 
-async function build(): Promise<GraphQLSchema> {
-  const generated = await buildSchema({
+/** The same schema with no guard enforced: only for BENCH_DISABLE_AUTH, the benchmark's baseline. */
+export function buildUnguardedSchemaForBenchmark(): Promise<GraphQLSchema> {
+  return buildDeclaredSchema();
+}
+
+function buildDeclaredSchema(): Promise<GraphQLSchema> {
+  declared ??= buildSchema({
     resolvers: [PublicResolver, AuthResolver, UserResolver, AdminResolver],
     scalarsMap: [{ type: Date, scalar: DateTimeScalar }],
     validate: false,
-  });
-  return enforceGuards(declareGuardDirectives(generated));
+  }).then(declareGuardDirectives);
+  return declared;
 }
 
 /** Declared after type-graphql has built the Role enum, so `@hasRole(roles:)` uses that very type. */
