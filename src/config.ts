@@ -48,8 +48,6 @@ const integer = (min: number, max: number) =>
     .transform(Number)
     .refine((n) => n >= min && n <= max, `must be between ${min} and ${max}`);
 
-const boolean = z.enum(['true', 'false', '1', '0']).transform((v) => v === 'true' || v === '1');
-
 /** The variables of the contract, with its defaults. Keys are the variable names. */
 const environment = z.object({
   NODE_ENV: z.enum(['development', 'test', 'production']).default('development'),
@@ -78,8 +76,6 @@ const environment = z.object({
   TRUST_PROXY: integer(0, 100).default(0),
   BOOTSTRAP_ADMIN_USERNAME: z.string().min(1).optional(),
   BOOTSTRAP_ADMIN_PASSWORD: z.string().min(1).optional(),
-  /** Benchmark-only: serve guarded fields without checking tokens. Refused in production. */
-  BENCH_DISABLE_AUTH: boolean.default(false),
 });
 
 export type Database =
@@ -108,7 +104,6 @@ export interface Config {
   readonly loginFailureWindowSeconds: number;
   readonly trustProxyHops: number;
   readonly bootstrapAdmin: { readonly username: string; readonly password: string } | undefined;
-  readonly authDisabledForBenchmark: boolean;
   /** Problems that production refuses but development only reports. */
   readonly warnings: readonly string[];
 }
@@ -197,7 +192,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       e.BOOTSTRAP_ADMIN_USERNAME && e.BOOTSTRAP_ADMIN_PASSWORD
         ? { username: e.BOOTSTRAP_ADMIN_USERNAME, password: e.BOOTSTRAP_ADMIN_PASSWORD }
         : undefined,
-    authDisabledForBenchmark: e.BENCH_DISABLE_AUTH,
     warnings,
   });
 }

@@ -33,6 +33,11 @@ export interface App {
 
 export interface AppOptions extends ServiceOptions {
   readonly logger?: Logger;
+  /**
+   * Benchmark baseline only: no guard is enforced and every request acts as the first admin.
+   * No environment variable reaches it; only bench/ passes it, so no deployment can turn it on.
+   */
+  readonly unguardedForBenchmark?: boolean;
 }
 
 /** GraphQL documents are small; anything bigger is abuse. */
@@ -63,7 +68,7 @@ query AdminDashboard {
 export async function createServer(config: Config, options: AppOptions = {}): Promise<App> {
   const logger = options.logger ?? jsonLogger();
   const production = config.env === 'production';
-  const benchmarkWithoutAuth = config.authDisabledForBenchmark && !production;
+  const benchmarkWithoutAuth = options.unguardedForBenchmark === true;
   const schema = benchmarkWithoutAuth
     ? await buildUnguardedSchemaForBenchmark()
     : await buildAuthSchema();
@@ -181,7 +186,7 @@ export async function createServer(config: Config, options: AppOptions = {}): Pr
   };
 }
 
-/** BENCH_DISABLE_AUTH: every request acts as the first admin, with no token checked. */
+/** The benchmark baseline: every request acts as the first admin, with no token checked. */
 async function benchmarkCaller(services: Services): Promise<() => Caller> {
   const admin = (await services.accounts.listUsers()).find((u) => u.role === 'ADMIN');
   if (!admin)

@@ -74,7 +74,7 @@ export class RequestAuth implements Caller {
   }
 }
 
-/** Benchmark only (BENCH_DISABLE_AUTH, refused in production): every request is `principal`. */
+/** The benchmark baseline only (see server.ts): every request is the same principal. */
 export class FixedCaller implements Caller {
   constructor(private readonly fixed: Principal) {}
   resolve(): Principal {

@@ -21,7 +21,7 @@ export function buildAuthSchema(): Promise<GraphQLSchema> {
   return enforced;
 }
 
-/** The same schema with no guard enforced: only for BENCH_DISABLE_AUTH, the benchmark's baseline. */
+/** The same schema with no guard enforced: only for the benchmark's no-auth baseline. */
 export function buildUnguardedSchemaForBenchmark(): Promise<GraphQLSchema> {
   return buildDeclaredSchema();
 }
