@@ -147,12 +147,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   } else if (!e.JWT_PRIVATE_KEY_FILE) {
     throw new ConfigError('JWT_PRIVATE_KEY_FILE', `is required for ${e.JWT_ALGORITHM}`);
   }
-  if (e.BENCH_DISABLE_AUTH && production) {
-    throw new ConfigError(
-      'BENCH_DISABLE_AUTH',
-      'is a benchmark switch and is refused in production',
-    );
-  }
   if (Boolean(e.BOOTSTRAP_ADMIN_USERNAME) !== Boolean(e.BOOTSTRAP_ADMIN_PASSWORD)) {
     const missing = e.BOOTSTRAP_ADMIN_USERNAME
       ? 'BOOTSTRAP_ADMIN_PASSWORD'
