@@ -62,6 +62,10 @@ const environment = z.object({
     .string()
     .regex(/^rediss?:\/\/.+/, 'must be redis://… or rediss://…')
     .optional(),
+  /** Not in the contract: prefixes every Redis key and channel (several deployments, one Redis). */
+  REDIS_KEY_PREFIX: z.string().default('graphql-auth:'),
+  /** Not in the contract: connections per instance to PostgreSQL. */
+  DATABASE_POOL_SIZE: integer(1, 1000).default(10),
   JWT_ALGORITHM: z.enum(JWT_ALGORITHMS).default('HS256'),
   JWT_SECRET: z.string().optional(),
   JWT_PRIVATE_KEY_FILE: z.string().min(1).optional(),
@@ -88,6 +92,8 @@ export interface Config {
   readonly database: Database;
   readonly dataDir: string;
   readonly redisUrl: string | undefined;
+  readonly redisKeyPrefix: string;
+  readonly databasePoolSize: number;
   readonly jwt: {
     readonly algorithm: JwtAlgorithm;
     /** HS256 only; undefined means "generate one and keep it in DATA_DIR" (not in production). */
@@ -168,6 +174,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     database,
     dataDir: e.DATA_DIR,
     redisUrl: e.REDIS_URL,
+    redisKeyPrefix: e.REDIS_KEY_PREFIX,
+    databasePoolSize: e.DATABASE_POOL_SIZE,
     jwt: {
       algorithm: e.JWT_ALGORITHM,
       secret: e.JWT_SECRET,

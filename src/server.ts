@@ -72,7 +72,10 @@ export async function createServer(config: Config, options: AppOptions = {}): Pr
   const schema = benchmarkWithoutAuth
     ? await buildUnguardedSchemaForBenchmark()
     : await buildAuthSchema();
-  const services = await openServices(config, options);
+  const services = await openServices(config, {
+    onStoreError: (what, error) => logger.warn(what, errorFields(error)),
+    ...options,
+  });
   const callerFor = benchmarkWithoutAuth
     ? await benchmarkCaller(services)
     : (authorization: string | undefined): Caller => new RequestAuth(services.deps, authorization);
@@ -135,10 +138,10 @@ export async function createServer(config: Config, options: AppOptions = {}): Pr
     '/healthz': async (_req, res) => sendJson(res, 200, { status: 'ok' }),
     '/readyz': async (_req, res) => {
       try {
-        await withTimeout(services.database.ping(), READY_TIMEOUT_MS);
-        sendJson(res, 200, { status: 'ready', database: 'up' });
-      } catch {
-        sendJson(res, 503, { status: 'unavailable', database: 'down' });
+        await withTimeout(services.ping(), READY_TIMEOUT_MS);
+        sendJson(res, 200, { status: 'ready' });
+      } catch (error) {
+        sendJson(res, 503, { status: 'unavailable', reason: (error as Error).message });
       }
     },
     '/.well-known/jwks.json': async (_req, res) =>

@@ -12,7 +12,13 @@ import { seedUsers } from './auth/seed';
 import { Sessions } from './auth/sessions';
 import { openDatabase, type DatabaseHandle } from './store/database';
 import { migrate } from './store/migrations';
-import { MemoryRevocationList, type RevocationList } from './store/revocations';
+import { openRedis, type RedisConnections } from './store/redis';
+import { RedisRevocationList } from './store/redis-revocations';
+import {
+  MemoryRevocationList,
+  PollingRevocationList,
+  type RevocationList,
+} from './store/revocations';
 import { SqlSessionStore } from './store/sql-session-store';
 import { SqlUserStore } from './store/sql-user-store';
 
@@ -24,12 +30,16 @@ export interface Services {
   readonly database: DatabaseHandle;
   /** Lines for the start banner (seeded users). */
   readonly notes: readonly string[];
+  /** Resolves when the database (and Redis) answer and the revocation list is current. */
+  ping(): Promise<void>;
   /** Deletes ended sessions and expired tokens in bounded batches. */
   prune(): Promise<number>;
   close(): Promise<void>;
 }
 
 export interface ServiceOptions {
+  /** Told about store faults that are survived (Redis reconnects, failed publishes). */
+  readonly onStoreError?: (what: string, error: unknown) => void;
   /** A migrated PGlite dump to start memory:// from (tests: ~0.6 s instead of ~3 s). */
   readonly pgliteTemplate?: Blob;
   readonly now?: () => number;
@@ -42,7 +52,11 @@ export async function openServices(
   options: ServiceOptions = {},
 ): Promise<Services> {
   const now = options.now ?? Date.now;
-  const database = await openDatabase(config.database, { template: options.pgliteTemplate });
+  const onStoreError = options.onStoreError ?? (() => undefined);
+  const database = await openDatabase(config.database, {
+    template: options.pgliteTemplate,
+    poolSize: config.databasePoolSize,
+  });
   try {
     await migrate(database.db);
     const keys = loadSigningKeys({
@@ -51,7 +65,10 @@ export async function openServices(
     });
     const users = new SqlUserStore(database.db);
     const sessionStore = new SqlSessionStore(database.db);
-    const revocations = await loadRevocations(sessionStore, config, now);
+    const redis = config.redisUrl
+      ? await openRedis(config.redisUrl, config.redisKeyPrefix)
+      : undefined;
+    const revocations = await openRevocations(sessionStore, redis, config, now, onStoreError);
     const deps: AuthDeps = {
       users,
       sessions: sessionStore,
@@ -85,8 +102,13 @@ export async function openServices(
         const horizon = now() - (config.accessTokenTtlSeconds + CLOCK_TOLERANCE_SECONDS) * 1000;
         return sessionStore.prune(new Date(horizon), PRUNE_BATCH);
       },
+      ping: async () => {
+        await Promise.all([database.ping(), redis?.ping()]);
+        if (!revocations.isReady()) throw new Error('the revocation list is not current');
+      },
       close: async () => {
         await revocations.close();
+        await redis?.close();
         await database.close();
       },
     };
@@ -96,16 +118,35 @@ export async function openServices(
   }
 }
 
-/** Sessions ended within one access-token lifetime still have live access tokens: list them. */
-async function loadRevocations(
+/**
+ * One process on the embedded database needs only memory; several instances learn each other's
+ * revocations from Redis (milliseconds) or, without Redis, by polling PostgreSQL (a second).
+ * Each starts from the sessions ended within one access-token lifetime.
+ */
+async function openRevocations(
   sessions: SqlSessionStore,
+  redis: RedisConnections | undefined,
   config: Config,
   now: () => number,
+  onError: (what: string, error: unknown) => void,
 ): Promise<RevocationList> {
-  const list = new MemoryRevocationList();
   const lifetimeMs = (config.accessTokenTtlSeconds + CLOCK_TOLERANCE_SECONDS) * 1000;
-  for (const { id, revokedAt } of await sessions.revokedSince(new Date(now() - lifetimeMs))) {
-    await list.add([id], Math.ceil((revokedAt.getTime() + lifetimeMs) / 1000));
+  const recent = async (sinceMs: number) =>
+    (await sessions.revokedSince(new Date(sinceMs))).map(({ id, revokedAt }) => ({
+      id,
+      untilSeconds: Math.ceil((revokedAt.getTime() + lifetimeMs) / 1000),
+    }));
+  if (redis) return RedisRevocationList.start(redis, recent, { lifetimeMs, now, onError });
+  if (config.database.kind === 'postgres') {
+    return PollingRevocationList.start(recent, {
+      lifetimeMs,
+      now,
+      intervalMs: 1000,
+      staleAfterMs: 5000,
+    });
   }
+  const list = new MemoryRevocationList();
+  for (const { id, untilSeconds } of await recent(now() - lifetimeMs))
+    list.remember([id], untilSeconds);
   return list;
 }

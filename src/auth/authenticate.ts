@@ -7,7 +7,7 @@
  */
 import { verifyAccessToken, type Principal } from './access-tokens';
 import type { AuthDeps } from './deps';
-import { Unauthenticated } from './errors';
+import { ServiceUnavailable, Unauthenticated } from './errors';
 
 /** RFC 6750 §2.1, with the scheme case-insensitive as RFC 9110 §11.1 says. */
 const BEARER = /^bearer +([^\s]+) *$/i;
@@ -28,9 +28,16 @@ export function authenticate(
   }
   const nowSeconds = Math.floor(deps.now() / 1000);
   const principal = verifyAccessToken(deps.accessTokens, match[1]!, nowSeconds);
-  if (deps.revocations.isRevoked(principal.sessionId, nowSeconds)) {
-    throw new Unauthenticated('TOKEN_REVOKED');
+  let revoked: boolean;
+  try {
+    revoked = deps.revocations.isRevoked(principal.sessionId, nowSeconds);
+  } catch (error) {
+    // Fail closed: without a current revocation list no token is trusted.
+    throw new ServiceUnavailable('Tokens cannot be checked right now; try again shortly.', {
+      cause: error,
+    });
   }
+  if (revoked) throw new Unauthenticated('TOKEN_REVOKED');
   return principal;
 }
 

@@ -1,8 +1,10 @@
 /**
  * First users: BOOTSTRAP_ADMIN_USERNAME/PASSWORD, or, outside production on an empty database
- * with neither set, the tutorial's demo users. Returns lines for the start banner.
+ * with neither set, the tutorial's demo users. Returns lines for the start banner. Safe when
+ * several instances start at once: a user another instance just created counts as created.
  */
 import type { Accounts } from './accounts';
+import type { Role } from './roles';
 import type { UserStore } from '../store/ports';
 
 export const DEMO_USERS = [
@@ -19,15 +21,31 @@ export async function seedUsers(
   },
 ): Promise<string[]> {
   if (options.bootstrapAdmin) {
-    const { username, password } = options.bootstrapAdmin;
-    if (await users.findByUsername(username)) return [];
-    await accounts.createUser({ username, password, role: 'ADMIN' });
-    return [`Created the admin "${username}" from BOOTSTRAP_ADMIN_USERNAME.`];
+    const created = await createOnce(accounts, users, { ...options.bootstrapAdmin, role: 'ADMIN' });
+    return created
+      ? [`Created the admin "${options.bootstrapAdmin.username}" from BOOTSTRAP_ADMIN_USERNAME.`]
+      : [];
   }
   if (options.production || (await users.count()) > 0) return [];
-  for (const demo of DEMO_USERS) await accounts.createUser({ ...demo });
+  for (const demo of DEMO_USERS) await createOnce(accounts, users, demo);
   return [
     'Created the demo users alice / secret123 (ADMIN) and bob / password456 (USER).',
     'Set BOOTSTRAP_ADMIN_USERNAME and BOOTSTRAP_ADMIN_PASSWORD to create your own admin instead.',
   ];
+}
+
+/** False when the user exists already (perhaps created by another instance a moment ago). */
+async function createOnce(
+  accounts: Accounts,
+  users: UserStore,
+  user: { username: string; password: string; role: Role },
+): Promise<boolean> {
+  if (await users.findByUsername(user.username)) return false;
+  try {
+    await accounts.createUser(user);
+    return true;
+  } catch (error) {
+    if (await users.findByUsername(user.username)) return false;
+    throw error;
+  }
 }

@@ -8,6 +8,7 @@
 import { unwrapResolverError } from '@apollo/server/errors';
 import { GraphQLError, type GraphQLFormattedError } from 'graphql';
 import { AuthError, type AnyAuthError } from '../auth/errors';
+import { isStoreUnavailable } from '../store/unavailable';
 
 export class UnreachableCaseError extends Error {
   constructor(value: never) {
@@ -45,6 +46,16 @@ export function createErrorFormatter(options: ErrorFormatterOptions) {
         ...(locations && { locations }),
         ...(path && { path }),
         extensions: authErrorExtensions(original as AnyAuthError),
+      };
+    }
+    if (isStoreUnavailable(original)) {
+      options.log('store unavailable', original);
+      const { locations, path } = formatted;
+      return {
+        message: 'A store this server depends on is not answering; try again shortly.',
+        ...(locations && { locations }),
+        ...(path && { path }),
+        extensions: { code: 'SERVICE_UNAVAILABLE' },
       };
     }
     // Errors raised on purpose as GraphQLErrors (parsing, validation, variables, our plugins)

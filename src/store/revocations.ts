@@ -2,16 +2,38 @@
  * The revocation list: which sessions ended while their access tokens may still be unexpired.
  *
  * `isRevoked` is synchronous on purpose: it sits on every guarded request and must never wait
- * on I/O. Entries live only as long as an access token of that session could (`until`), so the
- * list stays as small as the number of sessions ended in the last ACCESS_TOKEN_TTL.
+ * on I/O. Every implementation answers from an in-process mirror; they differ in how the mirror
+ * learns what other instances revoked (docs/ARCHITECTURE.md, "Revocation"):
+ *   - MemoryRevocationList: one process (the embedded database), nothing to learn;
+ *   - PollingRevocationList: PostgreSQL without Redis, asks the database every second;
+ *   - RedisRevocationList (redis-revocations.ts): Redis pub/sub, within milliseconds.
+ * Entries live only as long as an access token of that session could (`until`).
  */
+import { StoreUnavailable } from './unavailable';
+
 export interface RevocationList {
-  /** Throws when the list cannot be trusted right now (fail closed). */
+  /** Throws StoreUnavailable when the mirror cannot be trusted right now: callers fail closed. */
   isRevoked(sessionId: string, nowSeconds: number): boolean;
   /** Records ended sessions; their access tokens are refused until `untilSeconds`. */
   add(sessionIds: readonly string[], untilSeconds: number): Promise<void>;
+  /** Whether the mirror is current (for /readyz). */
+  isReady(): boolean;
   close(): Promise<void>;
 }
+
+/** Where a mirror catches up from: sessions the database knows were revoked after `sinceMs`. */
+export type RecentRevocations = (
+  sinceMs: number,
+) => Promise<{ id: string; untilSeconds: number }[]>;
+
+export interface MirrorOptions {
+  /** How long an access token can live (TTL + clock tolerance): how far back a resync looks. */
+  readonly lifetimeMs: number;
+  readonly now: () => number;
+}
+
+/** Commits land after the timestamp they write; polls overlap by this much to catch them. */
+const POLL_OVERLAP_MS = 5000;
 
 /** One process: the embedded database, or a single instance on PostgreSQL. */
 export class MemoryRevocationList implements RevocationList {
@@ -21,21 +43,89 @@ export class MemoryRevocationList implements RevocationList {
   isRevoked(sessionId: string, nowSeconds: number): boolean {
     if (this.revoked.size === 0) return false;
     this.sweep(nowSeconds);
-    return this.revoked.has(sessionId);
+    const until = this.revoked.get(sessionId);
+    return until !== undefined && until > nowSeconds;
   }
 
   async add(sessionIds: readonly string[], untilSeconds: number): Promise<void> {
+    this.remember(sessionIds, untilSeconds);
+  }
+
+  /** Synchronous `add`, for mirrors fed by a subscription. */
+  remember(sessionIds: readonly string[], untilSeconds: number): void {
     for (const id of sessionIds) {
       this.revoked.set(id, Math.max(untilSeconds, this.revoked.get(id) ?? 0));
     }
   }
 
+  isReady(): boolean {
+    return true;
+  }
+
   async close(): Promise<void> {}
+
+  get size(): number {
+    return this.revoked.size;
+  }
 
   /** At most once a minute, forget entries whose tokens have all expired. */
   private sweep(nowSeconds: number): void {
     if (nowSeconds < this.sweepAt) return;
     this.sweepAt = nowSeconds + 60;
     for (const [id, until] of this.revoked) if (until <= nowSeconds) this.revoked.delete(id);
+  }
+}
+
+/**
+ * PostgreSQL without Redis: the database is the only shared state, so each instance asks it
+ * for recent revocations every `intervalMs`. Propagation takes up to one interval; if the
+ * database stops answering for longer than `staleAfterMs`, guarded fields fail closed.
+ */
+export class PollingRevocationList implements RevocationList {
+  private readonly mirror = new MemoryRevocationList();
+  private lastSync = 0;
+  private readonly timer: NodeJS.Timeout;
+
+  private constructor(
+    private readonly recent: RecentRevocations,
+    private readonly options: MirrorOptions & { intervalMs: number; staleAfterMs: number },
+  ) {
+    this.timer = setInterval(() => void this.sync().catch(() => undefined), options.intervalMs);
+    this.timer.unref();
+  }
+
+  static async start(
+    recent: RecentRevocations,
+    options: MirrorOptions & { intervalMs: number; staleAfterMs: number },
+  ): Promise<PollingRevocationList> {
+    const list = new PollingRevocationList(recent, options);
+    await list.sync();
+    return list;
+  }
+
+  isRevoked(sessionId: string, nowSeconds: number): boolean {
+    if (!this.isReady()) throw new StoreUnavailable('database');
+    return this.mirror.isRevoked(sessionId, nowSeconds);
+  }
+
+  async add(sessionIds: readonly string[], untilSeconds: number): Promise<void> {
+    this.mirror.remember(sessionIds, untilSeconds);
+  }
+
+  isReady(): boolean {
+    return this.options.now() - this.lastSync <= this.options.staleAfterMs;
+  }
+
+  async close(): Promise<void> {
+    clearInterval(this.timer);
+  }
+
+  private async sync(): Promise<void> {
+    const startedAt = this.options.now();
+    const since =
+      this.lastSync === 0 ? startedAt - this.options.lifetimeMs : this.lastSync - POLL_OVERLAP_MS;
+    for (const { id, untilSeconds } of await this.recent(since))
+      this.mirror.remember([id], untilSeconds);
+    this.lastSync = startedAt;
   }
 }
