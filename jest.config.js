@@ -1,23 +1,53 @@
+/**
+ * Two projects: every test on the embedded database, and the behaviour, contract and scale
+ * tests again on PostgreSQL + Redis when TEST_DATABASE_URL and TEST_REDIS_URL are set.
+ */
+const transform = {
+  '^.+\\.ts$': [
+    '@swc/jest',
+    {
+      jsc: {
+        parser: { syntax: 'typescript', decorators: true },
+        transform: { legacyDecorator: true, decoratorMetadata: true },
+        target: 'es2022',
+      },
+      module: { type: 'commonjs' },
+    },
+  ],
+};
+const base = { testEnvironment: 'node', transform, setupFiles: ['reflect-metadata'] };
+
+const embedded = {
+  ...base,
+  displayName: 'embedded',
+  testMatch: ['<rootDir>/src/**/*.test.ts', '<rootDir>/test/**/*.test.ts'],
+  testPathIgnorePatterns: ['/node_modules/', '<rootDir>/test/scale/'],
+};
+const postgres = {
+  ...base,
+  displayName: 'postgres+redis',
+  testMatch: [
+    '<rootDir>/test/http/**/*.test.ts',
+    '<rootDir>/test/contracts/**/*.test.ts',
+    '<rootDir>/test/scale/**/*.test.ts',
+  ],
+  setupFiles: [...base.setupFiles, '<rootDir>/test/support/backend-postgres.ts'],
+};
+
+const withServices = Boolean(process.env.TEST_DATABASE_URL && process.env.TEST_REDIS_URL);
+if (!withServices) {
+  if (process.env.CI === 'true') {
+    throw new Error('CI=true needs TEST_DATABASE_URL and TEST_REDIS_URL (PostgreSQL and Redis).');
+  }
+  console.log(
+    'Backends: embedded only; skipped postgres+redis (set TEST_DATABASE_URL and TEST_REDIS_URL).',
+  );
+}
+
 /** @type {import('jest').Config} */
 module.exports = {
-  testEnvironment: 'node',
-  roots: ['<rootDir>/src', '<rootDir>/test'],
-  testMatch: ['**/*.test.ts'],
-  transform: {
-    '^.+\\.ts$': [
-      '@swc/jest',
-      {
-        jsc: {
-          parser: { syntax: 'typescript', decorators: true },
-          transform: { legacyDecorator: true, decoratorMetadata: true },
-          target: 'es2022',
-        },
-        module: { type: 'commonjs' },
-      },
-    ],
-  },
+  projects: withServices ? [embedded, postgres] : [embedded],
   globalSetup: '<rootDir>/test/support/global-setup.ts',
-  setupFiles: ['reflect-metadata'],
   testTimeout: 30000,
   maxWorkers: 2,
 };

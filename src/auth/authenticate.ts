@@ -16,21 +16,10 @@ export function authenticate(
   deps: Pick<AuthDeps, 'accessTokens' | 'revocations' | 'now'>,
   authorization: string | undefined,
 ): Principal {
-  if (authorization === undefined || authorization.trim() === '') {
-    throw new Unauthenticated('TOKEN_MISSING');
-  }
-  const match = BEARER.exec(authorization);
-  if (!match) {
-    throw new Unauthenticated(
-      'TOKEN_INVALID',
-      'The Authorization header must be "Bearer <accessToken>".',
-    );
-  }
-  const nowSeconds = Math.floor(deps.now() / 1000);
-  const principal = verifyAccessToken(deps.accessTokens, match[1]!, nowSeconds);
+  const principal = identify(deps, authorization);
   let revoked: boolean;
   try {
-    revoked = deps.revocations.isRevoked(principal.sessionId, nowSeconds);
+    revoked = deps.revocations.isRevoked(principal.sessionId, Math.floor(deps.now() / 1000));
   } catch (error) {
     // Fail closed: without a current revocation list no token is trusted.
     throw new ServiceUnavailable('Tokens cannot be checked right now; try again shortly.', {
@@ -41,11 +30,35 @@ export function authenticate(
   return principal;
 }
 
+/**
+ * The token's principal, verified but not checked against the revocation list. Only for
+ * ending a session: ending one that already ended is harmless, and logout must work while
+ * the revocation list is unavailable.
+ */
+export function identify(
+  deps: Pick<AuthDeps, 'accessTokens' | 'now'>,
+  authorization: string | undefined,
+): Principal {
+  if (authorization === undefined || authorization.trim() === '') {
+    throw new Unauthenticated('TOKEN_MISSING');
+  }
+  const match = BEARER.exec(authorization);
+  if (!match) {
+    throw new Unauthenticated(
+      'TOKEN_INVALID',
+      'The Authorization header must be "Bearer <accessToken>".',
+    );
+  }
+  return verifyAccessToken(deps.accessTokens, match[1]!, Math.floor(deps.now() / 1000));
+}
+
 /** Who is calling: the principal, or the reason there is none. */
 export interface Caller {
   resolve(): Principal | Unauthenticated;
   /** The principal; throws Unauthenticated with the reason when there is none. */
   principal(): Principal;
+  /** The token's principal without the revocation check: see `identify`. */
+  identify(): Principal | Unauthenticated;
 }
 
 /**
@@ -79,6 +92,15 @@ export class RequestAuth implements Caller {
     if (result instanceof Unauthenticated) throw result;
     return result;
   }
+
+  identify(): Principal | Unauthenticated {
+    try {
+      return identify(this.deps, this.authorization);
+    } catch (error) {
+      if (error instanceof Unauthenticated) return error;
+      throw error;
+    }
+  }
 }
 
 /** The benchmark baseline only (see server.ts): every request is the same principal. */
@@ -88,6 +110,9 @@ export class FixedCaller implements Caller {
     return this.fixed;
   }
   principal(): Principal {
+    return this.fixed;
+  }
+  identify(): Principal {
     return this.fixed;
   }
 }

@@ -32,7 +32,9 @@ export function mutationGuardPlugin(schema: GraphQLSchema): ApolloServerPlugin<C
           }
           for (const name of rootFieldNames(operation.selectionSet, fragments, new Set())) {
             try {
-              checkGuards(guardsByField.get(name) ?? [], contextValue.auth.resolve());
+              const guards = guardsByField.get(name) ?? [];
+              // Public fields need no token: verify only when a guard asks (lazy, as in queries).
+              if (guards.length > 0) checkGuards(guards, contextValue.auth.resolve());
             } catch (error) {
               if (!(error instanceof AuthError)) throw error;
               // Apollo answers errors from this hook with HTTP 500 unless told otherwise; this is

@@ -6,6 +6,7 @@ import { readFileSync } from 'node:fs';
 import { loadConfig } from '../../src/config';
 import { silentLogger, type Logger } from '../../src/logger';
 import { createServer, type App } from '../../src/server';
+import { createTestBackend, postgresBackendEnabled } from './postgres';
 
 export interface GraphQLResponse<T = Record<string, unknown>> {
   status: number;
@@ -49,11 +50,17 @@ export async function startTestServer(
   options: { logger?: Logger } = {},
 ): Promise<TestServer> {
   let offsetMs = 0;
+  // On the postgres+redis project, a server without its own DATABASE_URL gets a fresh database.
+  const backend =
+    postgresBackendEnabled() && env.DATABASE_URL === undefined
+      ? await createTestBackend()
+      : undefined;
   const config = loadConfig({
     NODE_ENV: 'test',
     DATABASE_URL: 'memory://',
     BCRYPT_COST: '4',
     JWT_SECRET: 'test-secret-0123456789-abcdefghijklmnopqrstuvwxyz',
+    ...backend?.env,
     ...env,
   });
   const app = await createServer(config, {
@@ -91,7 +98,10 @@ export async function startTestServer(
       if (!result.data?.login) throw new Error(`login failed: ${JSON.stringify(result.errors)}`);
       return result.data.login;
     },
-    close: () => app.close(),
+    close: async () => {
+      await app.close();
+      await backend?.drop();
+    },
   };
 }
 

@@ -73,10 +73,11 @@ function checkEveryDirectiveEnforced(schema: GraphQLSchema): void {
     throw new Error(`@${directive} is applied on ${where}, but no guard enforces it there.`);
   };
   const allowedOn = (where: string, names: string[], enforced: boolean) => {
-    for (const name of names) {
-      if (BUILT_IN.has(name)) continue;
-      if (!GUARD_DIRECTIVE_NAMES.has(name) || !enforced) refuse(name, where);
-    }
+    const applied = names.filter((name) => !BUILT_IN.has(name));
+    // Name the directive nobody enforces first, not the guard that merely sits beside it.
+    const unknown = applied.find((name) => !GUARD_DIRECTIVE_NAMES.has(name));
+    if (unknown !== undefined) refuse(unknown, where);
+    if (!enforced && applied.length > 0) refuse(applied[0]!, where);
   };
   const names = (node: Parameters<typeof getDirectives>[1]) =>
     getDirectives(schema, node).map((d) => d.name);

@@ -38,7 +38,7 @@ export class AuthResolver {
     @Arg('allSessions', () => Boolean, { defaultValue: false }) allSessions: boolean,
     @Ctx() ctx: Context,
   ): Promise<boolean> {
-    return ctx.sessions.logout(ctx.auth.resolve(), refreshToken ?? undefined, allSessions);
+    return ctx.sessions.logout(ctx.auth.identify(), refreshToken ?? undefined, allSessions);
   }
 
   @Directive('@auth')
