@@ -21,6 +21,7 @@ import {
 } from './store/revocations';
 import { SqlSessionStore } from './store/sql-session-store';
 import { SqlUserStore } from './store/sql-user-store';
+import { CachedUserStore } from './store/cached-user-store';
 
 export interface Services {
   readonly deps: AuthDeps;
@@ -63,7 +64,11 @@ export async function openServices(
       ...config.jwt,
       secretDir: config.database.kind === 'memory' ? undefined : config.dataDir,
     });
-    const users = new SqlUserStore(database.db);
+    const users = new CachedUserStore(new SqlUserStore(database.db), {
+      ttlMs: 60_000,
+      maxEntries: 10_000,
+      now,
+    });
     const sessionStore = new SqlSessionStore(database.db);
     const redis = config.redisUrl
       ? await openRedis(config.redisUrl, config.redisKeyPrefix)

@@ -55,7 +55,9 @@ export class Accounts {
   ): Promise<true> {
     const user = await this.currentUser(principal);
     checkPasswordPolicy(newPassword);
-    if (!(await this.deps.hasher.verify(currentPassword, user.passwordHash))) {
+    // Read fresh: another instance may have changed the password a moment ago.
+    const hash = await this.deps.users.passwordHashOf(user.id);
+    if (hash === undefined || !(await this.deps.hasher.verify(currentPassword, hash))) {
       throw new Unauthenticated('INVALID_CREDENTIALS', 'The current password is wrong.');
     }
     await this.deps.users.setPasswordHash(user.id, await this.deps.hasher.hash(newPassword));

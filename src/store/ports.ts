@@ -23,7 +23,10 @@ export class DuplicateUsername extends Error {
 export interface UserStore {
   /** Usernames are unique regardless of case; lookups ignore case too. */
   findByUsername(username: string): Promise<UserRecord | undefined>;
+  /** May be answered from a cache (cached-user-store.ts): never use its passwordHash. */
   findById(id: string): Promise<UserRecord | undefined>;
+  /** Always read from the database: the hash to check a password against. */
+  passwordHashOf(id: string): Promise<string | undefined>;
   /** Throws DuplicateUsername. */
   create(user: { username: string; passwordHash: string; role: StoredRole }): Promise<UserRecord>;
   setActive(id: string, active: boolean): Promise<UserRecord | undefined>;

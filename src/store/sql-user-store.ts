@@ -24,6 +24,16 @@ export class SqlUserStore implements UserStore {
     return rows[0];
   }
 
+  async passwordHashOf(id: string): Promise<string | undefined> {
+    if (!isUuid(id)) return undefined;
+    const rows = await this.db
+      .select({ hash: users.passwordHash })
+      .from(users)
+      .where(eq(users.id, id))
+      .limit(1);
+    return rows[0]?.hash;
+  }
+
   async create(user: {
     username: string;
     passwordHash: string;

@@ -1,0 +1,204 @@
+/**
+ * The store contract (Lucia's adapter-test): every UserStore and SessionStore implementation
+ * passes the same cases, on PGlite and — in the postgres+redis project — on PostgreSQL.
+ */
+import { randomUUID } from 'node:crypto';
+import { PGlite } from '@electric-sql/pglite';
+import { drizzle } from 'drizzle-orm/pglite';
+import { CachedUserStore } from '../../src/store/cached-user-store';
+import { openDatabase, type Database } from '../../src/store/database';
+import { migrate } from '../../src/store/migrations';
+import { DuplicateUsername, type SessionStore, type UserStore } from '../../src/store/ports';
+import { SqlSessionStore } from '../../src/store/sql-session-store';
+import { SqlUserStore } from '../../src/store/sql-user-store';
+import { templateBlob } from '../support/harness';
+import { createTestDatabase, postgresBackendEnabled } from '../support/postgres';
+
+let db: Database;
+let cleanup: () => Promise<void>;
+let clock = Date.parse('2026-11-24T12:00:00Z');
+const now = () => clock;
+
+beforeAll(async () => {
+  if (postgresBackendEnabled()) {
+    const database = await createTestDatabase();
+    const handle = await openDatabase({ kind: 'postgres', url: database.url });
+    await migrate(handle.db);
+    db = handle.db;
+    cleanup = async () => {
+      await handle.close();
+      await database.drop();
+    };
+  } else {
+    const client = new PGlite({ loadDataDir: templateBlob() });
+    db = drizzle({ client }) as unknown as Database;
+    cleanup = () => client.close();
+  }
+});
+afterAll(() => cleanup());
+
+const userStores: [string, () => UserStore][] = [
+  ['SqlUserStore', () => new SqlUserStore(db)],
+  [
+    'CachedUserStore',
+    () => new CachedUserStore(new SqlUserStore(db), { ttlMs: 60_000, maxEntries: 2, now }),
+  ],
+];
+
+describe.each(userStores)('%s', (_name, make) => {
+  const unique = () => `user_${randomUUID().slice(0, 8)}`;
+
+  it('creates a user and finds it by id and, ignoring case, by username', async () => {
+    const store = make();
+    const username = unique();
+    const user = await store.create({ username, passwordHash: 'h', role: 'USER' });
+    expect(user).toMatchObject({ username, role: 'USER', isActive: true });
+    expect(await store.findById(user.id)).toEqual(user);
+    expect(await store.findByUsername(username.toUpperCase())).toEqual(user);
+  });
+
+  it('refuses a username that differs only in case', async () => {
+    const store = make();
+    const username = unique();
+    await store.create({ username, passwordHash: 'h', role: 'USER' });
+    await expect(
+      store.create({ username: username.toUpperCase(), passwordHash: 'h', role: 'USER' }),
+    ).rejects.toBeInstanceOf(DuplicateUsername);
+  });
+
+  it('answers undefined for an unknown or malformed id', async () => {
+    const store = make();
+    expect(await store.findById(randomUUID())).toBeUndefined();
+    expect(await store.findById('not-a-uuid')).toBeUndefined();
+    expect(await store.passwordHashOf('not-a-uuid')).toBeUndefined();
+  });
+
+  it('sees deactivation, reactivation and a new password hash at once', async () => {
+    const store = make();
+    const user = await store.create({ username: unique(), passwordHash: 'old', role: 'USER' });
+    await store.findById(user.id);
+    expect((await store.setActive(user.id, false))?.isActive).toBe(false);
+    expect((await store.findById(user.id))?.isActive).toBe(false);
+    expect((await store.setActive(user.id, true))?.isActive).toBe(true);
+    await store.setPasswordHash(user.id, 'new');
+    expect(await store.passwordHashOf(user.id)).toBe('new');
+  });
+});
+
+describe('CachedUserStore', () => {
+  it('never trusts a cached "inactive": a user reactivated elsewhere is seen at once', async () => {
+    const direct = new SqlUserStore(db);
+    const cached = new CachedUserStore(direct, { ttlMs: 60_000, maxEntries: 10, now });
+    const user = await cached.create({
+      username: `c_${randomUUID().slice(0, 8)}`,
+      passwordHash: 'h',
+      role: 'USER',
+    });
+    await cached.setActive(user.id, false);
+    await direct.setActive(user.id, true); // another instance
+    expect((await cached.findById(user.id))?.isActive).toBe(true);
+  });
+
+  it('reads the password hash from the database, never from the cache', async () => {
+    const direct = new SqlUserStore(db);
+    const cached = new CachedUserStore(direct, { ttlMs: 60_000, maxEntries: 10, now });
+    const user = await cached.create({
+      username: `c_${randomUUID().slice(0, 8)}`,
+      passwordHash: 'old',
+      role: 'USER',
+    });
+    await cached.findById(user.id);
+    await direct.setPasswordHash(user.id, 'changed-elsewhere');
+    expect(await cached.passwordHashOf(user.id)).toBe('changed-elsewhere');
+  });
+});
+
+describe('SqlSessionStore', () => {
+  let users: UserStore;
+  let sessions: SessionStore;
+  let userId: string;
+  const token = (hash: string, ttlMs = 3_600_000) => ({ hash, expiresAt: new Date(clock + ttlMs) });
+
+  beforeAll(async () => {
+    users = new SqlUserStore(db);
+    sessions = new SqlSessionStore(db);
+    userId = (
+      await users.create({
+        username: `s_${randomUUID().slice(0, 8)}`,
+        passwordHash: 'h',
+        role: 'USER',
+      })
+    ).id;
+  });
+
+  async function newSession(first: string): Promise<string> {
+    const id = randomUUID();
+    await sessions.create({ id, userId, createdAt: new Date(clock) }, token(first));
+    return id;
+  }
+
+  it('rotates a current token once; the retired one is reissued inside the interval, then reused', async () => {
+    const id = await newSession('t1');
+    expect(await sessions.rotate('t1', token('t2'), new Date(clock), 10)).toMatchObject({
+      outcome: 'rotated',
+      sessionId: id,
+    });
+    expect(await sessions.rotate('t1', token('t3'), new Date(clock + 5_000), 10)).toMatchObject({
+      outcome: 'reissued',
+      sessionId: id,
+    });
+    expect(await sessions.rotate('t1', token('t4'), new Date(clock + 11_000), 10)).toMatchObject({
+      outcome: 'reused',
+      sessionId: id,
+    });
+    expect(await sessions.isLive(id, new Date(clock + 11_000))).toBe(false);
+    expect(await sessions.rotate('t2', token('t5'), new Date(clock + 12_000), 10)).toEqual({
+      outcome: 'session-ended',
+    });
+  });
+
+  it('lets exactly one of concurrent rotations of one token win', async () => {
+    await newSession('race');
+    const results = await Promise.all(
+      Array.from({ length: 8 }, (_, i) =>
+        sessions.rotate('race', token(`race-${i}`), new Date(clock), 0),
+      ),
+    );
+    expect(results.filter((r) => r.outcome === 'rotated')).toHaveLength(1);
+  });
+
+  it('tells unknown and expired tokens apart', async () => {
+    await newSession('short');
+    expect(await sessions.rotate('nope', token('x1'), new Date(clock), 10)).toEqual({
+      outcome: 'unknown',
+    });
+    const later = new Date(clock + 2 * 3_600_000);
+    expect(await sessions.rotate('short', token('x2'), later, 10)).toEqual({ outcome: 'expired' });
+  });
+
+  it('revokes one session, all but one, and lists recent revocations', async () => {
+    const [a, b, c] = [await newSession('ra'), await newSession('rb'), await newSession('rc')];
+    expect(await sessions.revoke([a], new Date(clock))).toEqual([a]);
+    expect(await sessions.revoke([a], new Date(clock))).toEqual([]);
+    expect((await sessions.revokeUserSessions(userId, new Date(clock), c)).sort()).toContain(b);
+    expect(await sessions.isLive(c, new Date(clock))).toBe(true);
+    const recent = (await sessions.revokedSince(new Date(clock - 1000))).map((r) => r.id);
+    expect(recent).toEqual(expect.arrayContaining([a, b]));
+    expect(await sessions.findLiveByRefreshToken('rc', new Date(clock))).toEqual({
+      sessionId: c,
+      userId,
+    });
+  });
+
+  it('prunes ended sessions older than the horizon, in bounded batches', async () => {
+    const old = await newSession('old');
+    await sessions.revoke([old], new Date(clock));
+    clock += 24 * 3_600_000;
+    const pruned = await sessions.prune(new Date(clock), 1000);
+    expect(pruned).toBeGreaterThan(0);
+    expect(await sessions.findLiveByRefreshToken('old', new Date(clock))).toBeUndefined();
+    expect(await sessions.revokedSince(new Date(0))).not.toContainEqual(
+      expect.objectContaining({ id: old }),
+    );
+  });
+});
