@@ -10,6 +10,7 @@ import { loadSigningKeys, type SigningKeys } from './auth/keys';
 import { PasswordHasher } from './auth/passwords';
 import { seedUsers } from './auth/seed';
 import { Sessions } from './auth/sessions';
+import { MemoryFailureCounter } from './store/failure-counter';
 import { openDatabase, type DatabaseHandle } from './store/database';
 import { migrate } from './store/migrations';
 import { openRedis, type RedisConnections } from './store/redis';
@@ -39,6 +40,8 @@ export interface Services {
 }
 
 export interface ServiceOptions {
+  /** Create the bootstrap admin or demo users (default true; the admin CLI says false). */
+  readonly seed?: boolean;
   /** Told about store faults that are survived (Redis reconnects, failed publishes). */
   readonly onStoreError?: (what: string, error: unknown) => void;
   /** A migrated PGlite dump to start memory:// from (tests: ~0.6 s instead of ~3 s). */
@@ -74,6 +77,8 @@ export async function openServices(
       ? await openRedis(config.redisUrl, config.redisKeyPrefix)
       : undefined;
     const revocations = await openRevocations(sessionStore, redis, config, now, onStoreError);
+    // One process: in memory. (A shared store, e.g. Redis, implements the same port.)
+    const failureCounter = new MemoryFailureCounter();
     const deps: AuthDeps = {
       users,
       sessions: sessionStore,
@@ -87,14 +92,22 @@ export async function openServices(
       },
       refreshTokenTtlSeconds: config.refreshTokenTtlSeconds,
       refreshReuseIntervalSeconds: config.refreshReuseIntervalSeconds,
+      failureCounter,
+      loginLimit: {
+        maxFailures: config.loginMaxFailures,
+        windowSeconds: config.loginFailureWindowSeconds,
+      },
       now,
     };
     const sessions = new Sessions(deps);
     const accounts = new Accounts(deps, sessions);
-    const notes = await seedUsers(accounts, users, {
-      production: config.env === 'production',
-      bootstrapAdmin: config.bootstrapAdmin,
-    });
+    const notes =
+      options.seed === false
+        ? []
+        : await seedUsers(accounts, users, {
+            production: config.env === 'production',
+            bootstrapAdmin: config.bootstrapAdmin,
+          });
     return {
       deps,
       sessions,
@@ -112,6 +125,7 @@ export async function openServices(
         if (!revocations.isReady()) throw new Error('the revocation list is not current');
       },
       close: async () => {
+        await failureCounter.close();
         await revocations.close();
         await redis?.close();
         await database.close();

@@ -65,15 +65,31 @@ export class Accounts {
     return true;
   }
 
-  /** Deactivation ends every session of the user at once. */
-  async setUserActive(admin: Principal, userId: string, active: boolean): Promise<UserRecord> {
-    if (!active && userId === admin.userId) {
+  /**
+   * Deactivation ends every session of the user at once. `actor` is the admin doing it (who may
+   * not deactivate themself), or undefined for an operator at the command line.
+   */
+  async setUserActive(
+    userId: string,
+    active: boolean,
+    actor: Principal | undefined,
+  ): Promise<UserRecord> {
+    if (!active && userId === actor?.userId) {
       throw new BadUserInput('You cannot deactivate your own account.');
     }
     const user = await this.deps.users.setActive(userId, active);
     if (!user) throw new BadUserInput(`No user has the id "${userId}".`);
     if (!active) await this.sessions.endUserSessions(user.id);
     return user;
+  }
+
+  /** Ends every session of a user (operators: a lost device, a leaked token). */
+  async revokeSessions(userId: string): Promise<void> {
+    await this.sessions.endUserSessions(userId);
+  }
+
+  findByUsername(username: string): Promise<UserRecord | undefined> {
+    return this.deps.users.findByUsername(username);
   }
 
   listUsers(): Promise<UserRecord[]> {

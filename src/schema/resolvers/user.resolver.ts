@@ -34,6 +34,6 @@ export class UserResolver {
     @Arg('active', () => Boolean) active: boolean,
     @Ctx() ctx: Context,
   ): Promise<UserRecord> {
-    return ctx.accounts.setUserActive(ctx.auth.principal(), id, active);
+    return ctx.accounts.setUserActive(id, active, ctx.auth.principal());
   }
 }

@@ -1,0 +1,110 @@
+/**
+ * `npm run admin -- <command>`: for operators who have no admin token yet. Works on the
+ * configured database (same environment variables as the server) and, with REDIS_URL, tells
+ * running instances about ended sessions at once. The embedded database can be opened by one
+ * process only: stop the server first.
+ *
+ *   create-user <name> [--role USER|ADMIN]   password from the prompt, or from stdin
+ *   deactivate <name>                        ends every session of the user
+ *   activate <name>
+ *   revoke-sessions <name>
+ */
+import 'reflect-metadata';
+import { ConfigError, loadConfig } from '../config';
+import { AuthError } from '../auth/errors';
+import { isRole } from '../auth/roles';
+import { openServices, type Services } from '../services';
+
+const USAGE = `usage: npm run admin -- <command>
+  create-user <name> [--role USER|ADMIN]   (password from the prompt or stdin)
+  deactivate <name>
+  activate <name>
+  revoke-sessions <name>`;
+
+class UsageError extends Error {}
+
+export async function runAdmin(
+  args: string[],
+  services: Services,
+  readPassword: () => Promise<string>,
+): Promise<string> {
+  const [command, name, ...rest] = args;
+  if (!command || !name) throw new UsageError(USAGE);
+  const { accounts } = services;
+  const existing = async () => {
+    const user = await accounts.findByUsername(name);
+    if (!user) throw new UsageError(`No user is called "${name}".`);
+    return user;
+  };
+  switch (command) {
+    case 'create-user': {
+      const roleIndex = rest.indexOf('--role');
+      const role = roleIndex === -1 ? 'USER' : rest[roleIndex + 1];
+      if (!isRole(role)) throw new UsageError('--role must be USER or ADMIN');
+      const user = await accounts.createUser({
+        username: name,
+        password: await readPassword(),
+        role,
+      });
+      return `Created ${user.role} "${user.username}" (id ${user.id}).`;
+    }
+    case 'deactivate':
+      await accounts.setUserActive((await existing()).id, false, undefined);
+      return `Deactivated "${name}" and ended all of its sessions.`;
+    case 'activate':
+      await accounts.setUserActive((await existing()).id, true, undefined);
+      return `Activated "${name}".`;
+    case 'revoke-sessions':
+      await accounts.revokeSessions((await existing()).id);
+      return `Ended every session of "${name}".`;
+    default:
+      throw new UsageError(`Unknown command "${command}".\n${USAGE}`);
+  }
+}
+
+/** Hidden input on a terminal; otherwise the first line of stdin (for scripts and pipes). */
+async function readPassword(): Promise<string> {
+  const input = process.stdin;
+  if (!input.isTTY) {
+    let text = '';
+    for await (const chunk of input) text += String(chunk);
+    return text.split(/\r?\n/)[0] ?? '';
+  }
+  process.stdout.write('Password: ');
+  input.setRawMode(true);
+  return new Promise((resolve) => {
+    let password = '';
+    input.on('data', (key: Buffer) => {
+      const char = key.toString('utf8');
+      if (char === '\r' || char === '\n' || char === '\u0004') {
+        input.setRawMode(false);
+        input.pause();
+        process.stdout.write('\n');
+        resolve(password);
+      } else if (char === '\u0003') {
+        process.exit(130);
+      } else if (char === '\u007f') {
+        password = password.slice(0, -1);
+      } else {
+        password += char;
+      }
+    });
+  });
+}
+
+async function main(): Promise<void> {
+  let services: Services | undefined;
+  try {
+    services = await openServices(loadConfig(), { seed: false });
+    console.log(await runAdmin(process.argv.slice(2), services, readPassword));
+  } catch (error) {
+    const known =
+      error instanceof UsageError || error instanceof ConfigError || error instanceof AuthError;
+    console.error(known ? (error as Error).message : `Failed: ${(error as Error).message}`);
+    process.exitCode = error instanceof UsageError ? 2 : 1;
+  } finally {
+    await services?.close();
+  }
+}
+
+if (require.main === module) void main();

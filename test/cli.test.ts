@@ -1,0 +1,63 @@
+import { loadConfig } from '../src/config';
+import { runAdmin } from '../src/cli/admin';
+import { openServices, type Services } from '../src/services';
+import { templateBlob } from './support/harness';
+
+let services: Services;
+beforeAll(async () => {
+  const config = loadConfig({ NODE_ENV: 'test', DATABASE_URL: 'memory://', BCRYPT_COST: '4' });
+  services = await openServices(config, { pgliteTemplate: templateBlob(), seed: false });
+});
+afterAll(() => services.close());
+
+const password = async () => 'a long enough password';
+
+describe('the admin command line', () => {
+  it('creates an admin with the password from stdin, and the admin can log in', async () => {
+    expect(await runAdmin(['create-user', 'root', '--role', 'ADMIN'], services, password)).toMatch(
+      /Created ADMIN "root"/,
+    );
+    const pair = await services.sessions.login('root', 'a long enough password');
+    expect(pair.accessToken).toEqual(expect.any(String));
+  });
+
+  it('deactivates a user and ends every session, then activates again', async () => {
+    await runAdmin(['create-user', 'carol'], services, password);
+    const pair = await services.sessions.login('carol', 'a long enough password');
+    await runAdmin(['deactivate', 'carol'], services, password);
+    await expect(services.sessions.refresh(pair.refreshToken)).rejects.toMatchObject({
+      code: 'UNAUTHENTICATED',
+    });
+    await expect(services.sessions.login('carol', 'a long enough password')).rejects.toMatchObject({
+      code: 'FORBIDDEN',
+    });
+    await runAdmin(['activate', 'carol'], services, password);
+    await expect(services.sessions.login('carol', 'a long enough password')).resolves.toBeTruthy();
+  });
+
+  it('revokes the sessions of a user', async () => {
+    await runAdmin(['create-user', 'dave'], services, password);
+    const pair = await services.sessions.login('dave', 'a long enough password');
+    expect(await runAdmin(['revoke-sessions', 'dave'], services, password)).toMatch(
+      /Ended every session/,
+    );
+    await expect(services.sessions.refresh(pair.refreshToken)).rejects.toMatchObject({
+      reason: 'TOKEN_REVOKED',
+    });
+  });
+
+  it('refuses unknown users, unknown commands, bad roles and weak passwords clearly', async () => {
+    await expect(runAdmin(['deactivate', 'nobody'], services, password)).rejects.toThrow(
+      /No user is called "nobody"/,
+    );
+    await expect(runAdmin(['explode', 'x'], services, password)).rejects.toThrow(/Unknown command/);
+    await expect(
+      runAdmin(['create-user', 'erin', '--role', 'ROOT'], services, password),
+    ).rejects.toThrow(/--role/);
+    await expect(
+      runAdmin(['create-user', 'erin'], services, async () => 'short'),
+    ).rejects.toMatchObject({
+      code: 'BAD_USER_INPUT',
+    });
+  });
+});
