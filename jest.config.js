@@ -20,7 +20,11 @@ const base = { testEnvironment: 'node', transform, setupFiles: ['reflect-metadat
 const embedded = {
   ...base,
   displayName: 'embedded',
-  testMatch: ['<rootDir>/src/**/*.test.ts', '<rootDir>/test/**/*.test.ts'],
+  testMatch: [
+    '<rootDir>/src/**/*.test.ts',
+    '<rootDir>/test/**/*.test.ts',
+    '<rootDir>/examples/client/src/**/*.test.ts',
+  ],
   testPathIgnorePatterns: ['/node_modules/', '<rootDir>/test/scale/'],
 };
 const postgres = {
