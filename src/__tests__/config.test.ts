@@ -1,0 +1,192 @@
+/**
+ * The environment → Config (docs/API.md, "Configuration"): the defaults of the contract's
+ * table, the duration syntax, and a ConfigError naming the variable for every bad value.
+ */
+import { ConfigError, loadConfig, parseDurationSeconds } from '../config';
+
+/** What `fn` throws; undefined when it returns. */
+function thrownBy(fn: () => unknown): unknown {
+  try {
+    fn();
+  } catch (error) {
+    return error;
+  }
+  return undefined;
+}
+
+describe('loadConfig defaults', () => {
+  it('are those of the contract table', () => {
+    const config = loadConfig({});
+    // toMatchObject: settings beyond the contract's table may be added.
+    expect(config).toMatchObject({
+      env: 'development',
+      port: 4000,
+      host: '0.0.0.0',
+      database: { kind: 'embedded', dataDir: './data' },
+      dataDir: './data',
+      redisUrl: undefined,
+      jwt: {
+        algorithm: 'HS256',
+        secret: undefined,
+        privateKeyFile: undefined,
+        issuer: 'graphql-auth',
+        audience: 'graphql-api',
+      },
+      accessTokenTtlSeconds: 15 * 60,
+      refreshTokenTtlSeconds: 7 * 24 * 3600,
+      refreshReuseIntervalSeconds: 10,
+      bcryptCost: 12,
+      loginMaxFailures: 5,
+      loginFailureWindowSeconds: 15 * 60,
+      trustProxyHops: 0,
+      bootstrapAdmin: undefined,
+      warnings: [],
+    });
+  });
+
+  it('reads no variable but its own argument', () => {
+    const saved = process.env.PORT;
+    process.env.PORT = '1234';
+    try {
+      expect(loadConfig({}).port).toBe(4000);
+    } finally {
+      if (saved === undefined) delete process.env.PORT;
+      else process.env.PORT = saved;
+    }
+  });
+
+  it('treats an empty variable as unset', () => {
+    expect(loadConfig({ PORT: '', DATABASE_URL: '', ACCESS_TOKEN_TTL: '' })).toMatchObject({
+      port: 4000,
+      database: { kind: 'embedded' },
+      accessTokenTtlSeconds: 900,
+    });
+  });
+
+  it('ignores variables that are not its own', () => {
+    expect(() => loadConfig({ HOME: '/somewhere', UNRELATED: 'x' })).not.toThrow();
+  });
+
+  it('is frozen, nested objects included', () => {
+    const config = loadConfig({});
+    expect(Object.isFrozen(config)).toBe(true);
+    expect(Object.isFrozen(config.jwt)).toBe(true);
+    expect(Object.isFrozen(config.database)).toBe(true);
+  });
+});
+
+describe('loadConfig values', () => {
+  it('reads every variable of the table', () => {
+    const config = loadConfig({
+      NODE_ENV: 'test',
+      PORT: '8080',
+      HOST: '127.0.0.1',
+      DATA_DIR: '/var/lib/auth',
+      REDIS_URL: 'redis://localhost:6379',
+      JWT_ISSUER: 'me',
+      JWT_AUDIENCE: 'you',
+      ACCESS_TOKEN_TTL: '5m',
+      REFRESH_TOKEN_TTL: '30d',
+      BCRYPT_COST: '10',
+      LOGIN_MAX_FAILURES: '3',
+      LOGIN_FAILURE_WINDOW: '1h',
+      REFRESH_REUSE_INTERVAL: '0',
+      TRUST_PROXY: '2',
+      BOOTSTRAP_ADMIN_USERNAME: 'root',
+      BOOTSTRAP_ADMIN_PASSWORD: 'root-password',
+    });
+    expect(config).toMatchObject({
+      env: 'test',
+      port: 8080,
+      host: '127.0.0.1',
+      database: { kind: 'embedded', dataDir: '/var/lib/auth' },
+      redisUrl: 'redis://localhost:6379',
+      jwt: { issuer: 'me', audience: 'you' },
+      accessTokenTtlSeconds: 300,
+      refreshTokenTtlSeconds: 30 * 86400,
+      bcryptCost: 10,
+      loginMaxFailures: 3,
+      loginFailureWindowSeconds: 3600,
+      refreshReuseIntervalSeconds: 0,
+      trustProxyHops: 2,
+      bootstrapAdmin: { username: 'root', password: 'root-password' },
+    });
+  });
+
+  it.each([
+    ['memory://', { kind: 'memory' }],
+    [
+      'postgres://user:pw@db:5432/auth',
+      { kind: 'postgres', url: 'postgres://user:pw@db:5432/auth' },
+    ],
+    ['postgresql://db/auth', { kind: 'postgres', url: 'postgresql://db/auth' }],
+  ])('reads DATABASE_URL %s', (url, database) => {
+    expect(loadConfig({ DATABASE_URL: url }).database).toEqual(database);
+  });
+
+  it('takes an asymmetric algorithm with a key file and no secret', () => {
+    expect(
+      loadConfig({ JWT_ALGORITHM: 'EdDSA', JWT_PRIVATE_KEY_FILE: 'ed25519.pem' }).jwt,
+    ).toMatchObject({ algorithm: 'EdDSA', privateKeyFile: 'ed25519.pem', secret: undefined });
+  });
+});
+
+describe('durations', () => {
+  it.each([
+    ['15m', 900],
+    ['7d', 604_800],
+    ['30', 30],
+    ['30s', 30],
+    ['12h', 43_200],
+    ['0', 0],
+    [' 5m ', 300],
+  ])('reads "%s" as %i seconds', (text, seconds) => {
+    expect(parseDurationSeconds(text)).toBe(seconds);
+  });
+
+  it.each(['', 'm', '15x', '-5', '1.5h', '15 minutes', '1w', 'PT15M'])('refuses "%s"', (text) => {
+    expect(() => parseDurationSeconds(text)).toThrow(/duration/);
+  });
+});
+
+describe('a bad value stops loadConfig, naming its variable', () => {
+  it.each([
+    ['NODE_ENV', { NODE_ENV: 'staging' }],
+    ['PORT', { PORT: 'abc' }],
+    ['PORT', { PORT: '65536' }],
+    ['PORT', { PORT: '-1' }],
+    ['DATABASE_URL', { DATABASE_URL: 'mysql://db/auth' }],
+    ['REDIS_URL', { REDIS_URL: 'http://redis' }],
+    ['JWT_ALGORITHM', { JWT_ALGORITHM: 'HS512' }],
+    ['JWT_ALGORITHM', { JWT_ALGORITHM: 'none' }],
+    ['JWT_PRIVATE_KEY_FILE', { JWT_ALGORITHM: 'RS256' }],
+    ['ACCESS_TOKEN_TTL', { ACCESS_TOKEN_TTL: 'soon' }],
+    ['ACCESS_TOKEN_TTL', { ACCESS_TOKEN_TTL: '0' }],
+    ['REFRESH_TOKEN_TTL', { REFRESH_TOKEN_TTL: '7 days' }],
+    ['LOGIN_FAILURE_WINDOW', { LOGIN_FAILURE_WINDOW: '0s' }],
+    ['REFRESH_REUSE_INTERVAL', { REFRESH_REUSE_INTERVAL: '-1' }],
+    ['BCRYPT_COST', { BCRYPT_COST: '3' }],
+    ['BCRYPT_COST', { BCRYPT_COST: '12.5' }],
+    ['LOGIN_MAX_FAILURES', { LOGIN_MAX_FAILURES: '0' }],
+    ['TRUST_PROXY', { TRUST_PROXY: 'yes' }],
+    ['BOOTSTRAP_ADMIN_PASSWORD', { BOOTSTRAP_ADMIN_USERNAME: 'root' }],
+    ['BOOTSTRAP_ADMIN_USERNAME', { BOOTSTRAP_ADMIN_PASSWORD: 'root-password' }],
+  ])('%s: %j', (variable, env) => {
+    const error = thrownBy(() => loadConfig(env));
+    expect(error).toBeInstanceOf(ConfigError);
+    expect(error).toMatchObject({ variable });
+    expect((error as ConfigError).message.startsWith(`${variable}: `)).toBe(true);
+  });
+});
+
+describe('JWT_SECRET outside production', () => {
+  it('may be missing: one is generated and kept in DATA_DIR', () => {
+    expect(loadConfig({ NODE_ENV: 'development' }).jwt.secret).toBeUndefined();
+  });
+
+  it('may be weak, with a warning naming it', () => {
+    const config = loadConfig({ JWT_SECRET: 'short' });
+    expect(config.jwt.secret).toBe('short');
+    expect(config.warnings).toEqual([expect.stringContaining('JWT_SECRET')]);
+  });
+});
