@@ -10,17 +10,20 @@ import {
   type IncomingMessage,
   type ServerResponse,
 } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { AsyncLocalStorage } from 'node:async_hooks';
+import type { AddressInfo, Socket } from 'node:net';
 import { ApolloServer, HeaderMap, type HTTPGraphQLRequest } from '@apollo/server';
 import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHttpServer';
 import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
 import { ApolloServerPluginLandingPageLocalDefault } from '@apollo/server/plugin/landingPage/default';
 import type { Config } from './config';
 import { FixedCaller, RequestAuth, type Caller } from './auth/authenticate';
+import { clientAddress, requestIdFrom } from './client-address';
 import { errorFields, jsonLogger, type Logger } from './logger';
 import { mutationGuardPlugin } from './plugins/mutation-guard';
 import { buildAuthSchema, buildUnguardedSchemaForBenchmark } from './schema/build-schema';
 import type { Context } from './schema/context';
+import { documentLimitRules, QUERY_LIMITS } from './schema/limits';
 import { createErrorFormatter } from './schema/to-graphql-error';
 import { openServices, type ServiceOptions, type Services } from './services';
 
@@ -42,6 +45,12 @@ export interface AppOptions extends ServiceOptions {
 
 /** GraphQL documents are small; anything bigger is abuse. */
 export const MAX_BODY_BYTES = 100 * 1024;
+/**
+ * Node's default (16 KB) would answer an oversized Authorization header with a bare 431 before
+ * we see it; with room for a 100 KB header the token check refuses it as UNAUTHENTICATED, and
+ * anything larger still gets a JSON 431 (see `clientError` below).
+ */
+export const MAX_HEADER_BYTES = 128 * 1024;
 const READY_TIMEOUT_MS = 2000;
 const PRUNE_INTERVAL_MS = 10 * 60 * 1000;
 
@@ -79,7 +88,9 @@ export async function createServer(config: Config, options: AppOptions = {}): Pr
   const callerFor = benchmarkWithoutAuth
     ? await benchmarkCaller(services)
     : (authorization: string | undefined): Caller => new RequestAuth(services.deps, authorization);
-  const httpServer = createHttpServer();
+  const httpServer = createHttpServer({ maxHeaderSize: MAX_HEADER_BYTES });
+  /** The request id of the request being handled, for log lines written deep inside Apollo. */
+  const requestIds = new AsyncLocalStorage<string>();
 
   const apollo = new ApolloServer<Context>({
     schema,
@@ -88,9 +99,12 @@ export async function createServer(config: Config, options: AppOptions = {}): Pr
     allowBatchedHttpRequests: false,
     includeStacktraceInErrorResponses: false,
     hideSchemaDetailsFromClientErrors: production,
+    parseOptions: { maxTokens: QUERY_LIMITS.maxTokens },
+    validationRules: documentLimitRules(),
     formatError: createErrorFormatter({
       production,
-      log: (message, error) => logger.error(message, errorFields(error)),
+      log: (message, error) =>
+        logger.error(message, { requestId: requestIds.getStore(), ...errorFields(error) }),
     }),
     plugins: [
       ...(benchmarkWithoutAuth ? [] : [mutationGuardPlugin(schema)]),
@@ -102,17 +116,26 @@ export async function createServer(config: Config, options: AppOptions = {}): Pr
   });
   await apollo.start();
 
-  const contextFor = (authorization: string | undefined): Context => ({
-    auth: callerFor(authorization),
+  const contextFor = (req: IncomingMessage, headers: HeaderMap, requestId: string): Context => ({
+    auth: callerFor(headers.get('authorization')),
     sessions: services.sessions,
     accounts: services.accounts,
+    client: {
+      address: clientAddress(
+        req.socket.remoteAddress,
+        req.headers['x-forwarded-for'],
+        config.trustProxyHops,
+      ),
+      userAgent: req.headers['user-agent'],
+      requestId,
+    },
   });
 
   const routes: Record<
     string,
-    (req: IncomingMessage, res: ServerResponse, search: string) => Promise<void>
+    (req: IncomingMessage, res: ServerResponse, search: string, requestId: string) => Promise<void>
   > = {
-    '/graphql': async (req, res, search) => {
+    '/graphql': async (req, res, search, requestId) => {
       if (req.method === 'OPTIONS') return preflight(res);
       if (req.method !== 'GET' && req.method !== 'POST') {
         return sendJson(res, 405, graphqlError('Use GET or POST.', 'METHOD_NOT_ALLOWED'), {
@@ -126,7 +149,7 @@ export async function createServer(config: Config, options: AppOptions = {}): Pr
       const request: HTTPGraphQLRequest = { method: req.method, headers, search, body };
       const response = await apollo.executeHTTPGraphQLRequest({
         httpGraphQLRequest: request,
-        context: async () => contextFor(headers.get('authorization')),
+        context: async () => contextFor(req, headers, requestId),
       });
       for (const [name, value] of response.headers) res.setHeader(name, value);
       res.setHeader('cache-control', 'no-store'); // responses carry tokens
@@ -153,15 +176,24 @@ export async function createServer(config: Config, options: AppOptions = {}): Pr
     const queryStart = url.indexOf('?');
     const path = queryStart === -1 ? url : url.slice(0, queryStart);
     const search = queryStart === -1 ? '' : url.slice(queryStart);
+    const requestId = requestIdFrom(req.headers['x-request-id']);
+    res.setHeader('x-request-id', requestId);
     setSecurityHeaders(res, production);
     const route = routes[path];
     if (!route) return sendJson(res, 404, { error: 'Not found. The API is at /graphql.' });
-    route(req, res, search).catch((error: unknown) => {
-      logger.error('request failed', { path, ...errorFields(error) });
-      if (!res.headersSent)
-        sendJson(res, 500, graphqlError('Internal server error', 'INTERNAL_SERVER_ERROR'));
-      else res.destroy();
-    });
+    requestIds
+      .run(requestId, () => route(req, res, search, requestId))
+      .catch((error: unknown) => {
+        logger.error('request failed', { path, requestId, ...errorFields(error) });
+        if (!res.headersSent)
+          sendJson(res, 500, graphqlError('Internal server error', 'INTERNAL_SERVER_ERROR'));
+        else res.destroy();
+      });
+  });
+
+  // Requests node cannot parse (headers over MAX_HEADER_BYTES, broken HTTP) get a JSON error too.
+  httpServer.on('clientError', (error: NodeJS.ErrnoException, socket: Socket) => {
+    answerClientError(error, socket);
   });
 
   const pruner = setInterval(() => {
@@ -264,11 +296,44 @@ function preflight(res: ServerResponse): void {
 
 function setSecurityHeaders(res: ServerResponse, production: boolean): void {
   res.setHeader('access-control-allow-origin', '*');
+  res.setHeader('access-control-expose-headers', 'x-request-id');
   res.setHeader('x-content-type-options', 'nosniff');
   res.setHeader('referrer-policy', 'no-referrer');
   res.setHeader('x-frame-options', 'DENY');
-  if (production) res.setHeader('strict-transport-security', 'max-age=31536000; includeSubDomains');
+  if (production) {
+    res.setHeader('strict-transport-security', 'max-age=31536000; includeSubDomains');
+    // No Sandbox in production: nothing we serve is a page, so nothing may load or frame it.
+    res.setHeader('content-security-policy', "default-src 'none'; frame-ancestors 'none'");
+  }
 }
+
+/** A JSON answer for what node's HTTP parser refused, then the connection is closed. */
+function answerClientError(error: NodeJS.ErrnoException, socket: Socket): void {
+  if (error.code === 'ECONNRESET' || !socket.writable) return void socket.destroy();
+  const known = error.code !== undefined && Object.hasOwn(CLIENT_ERRORS, error.code);
+  const [status, reason, code, message] = CLIENT_ERRORS[known ? error.code! : 'other']!;
+  const body = JSON.stringify(graphqlError(message, code));
+  socket.end(
+    `HTTP/1.1 ${status} ${reason}\r\ncontent-type: application/json; charset=utf-8\r\n` +
+      `content-length: ${Buffer.byteLength(body)}\r\nconnection: close\r\n\r\n${body}`,
+  );
+}
+
+const CLIENT_ERRORS: Record<string, [number, string, string, string]> = {
+  HPE_HEADER_OVERFLOW: [
+    431,
+    'Request Header Fields Too Large',
+    'HEADERS_TOO_LARGE',
+    `The request headers are larger than ${MAX_HEADER_BYTES} bytes.`,
+  ],
+  ERR_HTTP_REQUEST_TIMEOUT: [
+    408,
+    'Request Timeout',
+    'REQUEST_TIMEOUT',
+    'The request took too long.',
+  ],
+  other: [400, 'Bad Request', 'BAD_REQUEST', 'The request is not valid HTTP.'],
+};
 
 function sendJson(
   res: ServerResponse,

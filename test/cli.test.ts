@@ -11,37 +11,42 @@ beforeAll(async () => {
 afterAll(() => services.close());
 
 const password = async () => 'a long enough password';
+const client = { address: '127.0.0.1' };
 
 describe('the admin command line', () => {
   it('creates an admin with the password from stdin, and the admin can log in', async () => {
     expect(await runAdmin(['create-user', 'root', '--role', 'ADMIN'], services, password)).toMatch(
       /Created ADMIN "root"/,
     );
-    const pair = await services.sessions.login('root', 'a long enough password');
+    const pair = await services.sessions.login('root', 'a long enough password', client);
     expect(pair.accessToken).toEqual(expect.any(String));
   });
 
   it('deactivates a user and ends every session, then activates again', async () => {
     await runAdmin(['create-user', 'carol'], services, password);
-    const pair = await services.sessions.login('carol', 'a long enough password');
+    const pair = await services.sessions.login('carol', 'a long enough password', client);
     await runAdmin(['deactivate', 'carol'], services, password);
-    await expect(services.sessions.refresh(pair.refreshToken)).rejects.toMatchObject({
+    await expect(services.sessions.refresh(pair.refreshToken, client)).rejects.toMatchObject({
       code: 'UNAUTHENTICATED',
     });
-    await expect(services.sessions.login('carol', 'a long enough password')).rejects.toMatchObject({
+    await expect(
+      services.sessions.login('carol', 'a long enough password', client),
+    ).rejects.toMatchObject({
       code: 'FORBIDDEN',
     });
     await runAdmin(['activate', 'carol'], services, password);
-    await expect(services.sessions.login('carol', 'a long enough password')).resolves.toBeTruthy();
+    await expect(
+      services.sessions.login('carol', 'a long enough password', client),
+    ).resolves.toBeTruthy();
   });
 
   it('revokes the sessions of a user', async () => {
     await runAdmin(['create-user', 'dave'], services, password);
-    const pair = await services.sessions.login('dave', 'a long enough password');
+    const pair = await services.sessions.login('dave', 'a long enough password', client);
     expect(await runAdmin(['revoke-sessions', 'dave'], services, password)).toMatch(
       /Ended every session/,
     );
-    await expect(services.sessions.refresh(pair.refreshToken)).rejects.toMatchObject({
+    await expect(services.sessions.refresh(pair.refreshToken, client)).rejects.toMatchObject({
       reason: 'TOKEN_REVOKED',
     });
   });

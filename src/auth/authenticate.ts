@@ -31,9 +31,8 @@ export function authenticate(
 }
 
 /**
- * The token's principal, verified but not checked against the revocation list. Only for
- * ending a session: ending one that already ended is harmless, and logout must work while
- * the revocation list is unavailable.
+ * The token's principal, verified (format, signature, claims) but not checked against the
+ * revocation list: see RequestAuth.forLogout, its only user.
  */
 export function identify(
   deps: Pick<AuthDeps, 'accessTokens' | 'now'>,
@@ -57,8 +56,11 @@ export interface Caller {
   resolve(): Principal | Unauthenticated;
   /** The principal; throws Unauthenticated with the reason when there is none. */
   principal(): Principal;
-  /** The token's principal without the revocation check: see `identify`. */
-  identify(): Principal | Unauthenticated;
+  /**
+   * For logout: like `resolve`, but while the revocation list is unavailable the verified token
+   * still identifies its session, so users can end sessions during a Redis outage.
+   */
+  forLogout(): Principal | Unauthenticated;
 }
 
 /**
@@ -93,7 +95,12 @@ export class RequestAuth implements Caller {
     return result;
   }
 
-  identify(): Principal | Unauthenticated {
+  forLogout(): Principal | Unauthenticated {
+    try {
+      return this.resolve();
+    } catch (error) {
+      if (!(error instanceof ServiceUnavailable)) throw error;
+    }
     try {
       return identify(this.deps, this.authorization);
     } catch (error) {
@@ -112,7 +119,7 @@ export class FixedCaller implements Caller {
   principal(): Principal {
     return this.fixed;
   }
-  identify(): Principal {
+  forLogout(): Principal {
     return this.fixed;
   }
 }

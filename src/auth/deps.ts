@@ -1,8 +1,10 @@
 /** What the auth use cases are built from; server.ts wires the real ones, tests their own. */
+import type { FailureCounter } from '../store/failure-counter';
 import type { RevocationList } from '../store/revocations';
 import type { SessionStore, UserStore } from '../store/ports';
 import type { AccessTokenOptions } from './access-tokens';
 import type { PasswordHasher } from './passwords';
+import type { LoginLimit } from './rate-limits';
 
 export interface AuthDeps {
   readonly users: UserStore;
@@ -12,6 +14,10 @@ export interface AuthDeps {
   readonly accessTokens: AccessTokenOptions;
   readonly refreshTokenTtlSeconds: number;
   readonly refreshReuseIntervalSeconds: number;
+  /** Failed logins and refreshes per username and client (rate-limits.ts). */
+  readonly failureCounter: FailureCounter;
+  /** LOGIN_MAX_FAILURES within LOGIN_FAILURE_WINDOW. */
+  readonly loginLimit: LoginLimit;
   /** Milliseconds since the epoch; a parameter so tests can move time. */
   readonly now: () => number;
 }

@@ -26,19 +26,25 @@ export function checkPasswordPolicy(password: string): void {
 export class PasswordHasher {
   /** A real hash of a random password, compared against when the username is unknown. */
   private readonly dummyHash: Promise<string>;
+  private inFlight = 0;
 
   constructor(private readonly cost: number) {
     this.dummyHash = bcrypt.hash(prehash(String(Math.random())), cost);
   }
 
+  /** Hashes and checks waiting for or running on the thread pool (a metric). */
+  get pending(): number {
+    return this.inFlight;
+  }
+
   async hash(password: string): Promise<string> {
     checkPasswordPolicy(password);
-    return bcrypt.hash(prehash(password), this.cost);
+    return this.counted(bcrypt.hash(prehash(password), this.cost));
   }
 
   /** True when `password` matches `hash`. */
   async verify(password: string, hash: string): Promise<boolean> {
-    return bcrypt.compare(prehash(password), hash);
+    return this.counted(bcrypt.compare(prehash(password), hash));
   }
 
   /**
@@ -46,8 +52,17 @@ export class PasswordHasher {
    * response time does not tell which usernames exist (docs/API.md, "Errors").
    */
   async verifyNothing(password: string): Promise<false> {
-    await bcrypt.compare(prehash(password), await this.dummyHash);
+    await this.counted(bcrypt.compare(prehash(password), await this.dummyHash));
     return false;
+  }
+
+  private async counted<T>(work: Promise<T>): Promise<T> {
+    this.inFlight++;
+    try {
+      return await work;
+    } finally {
+      this.inFlight--;
+    }
   }
 }
 

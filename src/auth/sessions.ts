@@ -8,6 +8,7 @@ import type { Principal } from './access-tokens';
 import { signAccessToken } from './access-tokens';
 import type { AuthDeps } from './deps';
 import { Forbidden, Unauthenticated } from './errors';
+import { RateLimits, type ClientInfo } from './rate-limits';
 import {
   hashRefreshToken,
   issueRefreshToken,
@@ -28,16 +29,17 @@ export interface TokenPair {
 }
 
 export class Sessions {
-  constructor(private readonly deps: AuthDeps) {}
+  private readonly limits: RateLimits;
 
-  async login(username: string, password: string): Promise<TokenPair> {
-    const { users, hasher } = this.deps;
-    const user = await users.findByUsername(username);
-    // An unknown username costs the same bcrypt work as a wrong password (docs/API.md, "Errors").
-    const valid = user
-      ? await hasher.verify(password, user.passwordHash)
-      : await hasher.verifyNothing(password);
-    if (!user || !valid) throw new Unauthenticated('INVALID_CREDENTIALS');
+  constructor(private readonly deps: AuthDeps) {
+    this.limits = new RateLimits(deps.failureCounter, deps.loginLimit, deps.now);
+  }
+
+  /** Refused with RateLimited, before the password is checked, past too many failures. */
+  async login(username: string, password: string, client: ClientInfo): Promise<TokenPair> {
+    const user = await this.limits.login(username, client, () =>
+      this.checkPassword(username, password),
+    );
     // Only after a correct password, so the answer does not tell strangers the account exists.
     if (!user.isActive) throw new Forbidden('This account is deactivated.');
 
@@ -51,7 +53,12 @@ export class Sessions {
     return this.pair(user, sessionId, refresh, now);
   }
 
-  async refresh(refreshToken: string): Promise<TokenPair> {
+  /** Refused with RateLimited past too many failed refreshes from this client. */
+  refresh(refreshToken: string, client: ClientInfo): Promise<TokenPair> {
+    return this.limits.refresh(client, () => this.rotate(refreshToken));
+  }
+
+  private async rotate(refreshToken: string): Promise<TokenPair> {
     if (!isWellFormedRefreshToken(refreshToken)) throw new Unauthenticated('TOKEN_INVALID');
     const now = this.deps.now();
     const next = issueRefreshToken(now, this.deps.refreshTokenTtlSeconds);
@@ -112,6 +119,18 @@ export class Sessions {
       await this.endSessions(found.map((s) => s.sessionId));
     }
     return true;
+  }
+
+  /** The user whose password this is; Unauthenticated(INVALID_CREDENTIALS) otherwise. */
+  private async checkPassword(username: string, password: string): Promise<UserRecord> {
+    const { users, hasher } = this.deps;
+    const user = await users.findByUsername(username);
+    // An unknown username costs the same bcrypt work as a wrong password (docs/API.md, "Errors").
+    const valid = user
+      ? await hasher.verify(password, user.passwordHash)
+      : await hasher.verifyNothing(password);
+    if (!user || !valid) throw new Unauthenticated('INVALID_CREDENTIALS');
+    return user;
   }
 
   /** Ends every live session of `userId` but `keep`, on every instance. */

@@ -1,4 +1,4 @@
-/** What every resolver receives: the caller (verified lazily) and the auth use cases. */
+/** What every resolver receives: the caller (verified lazily), the auth use cases, the client. */
 import type { Accounts } from '../auth/accounts';
 import type { Caller } from '../auth/authenticate';
 import type { Sessions } from '../auth/sessions';
@@ -7,4 +7,14 @@ export interface Context {
   readonly auth: Caller;
   readonly sessions: Sessions;
   readonly accounts: Accounts;
+  /** Who is asking, as the transport tells (server.ts): for rate limits and logs. */
+  readonly client: RequestClient;
+}
+
+export interface RequestClient {
+  /** The socket's address, or X-Forwarded-For as far as TRUST_PROXY allows. */
+  readonly address: string;
+  readonly userAgent: string | undefined;
+  /** The x-request-id of this request (the caller's when sane, else generated). */
+  readonly requestId: string;
 }

@@ -49,6 +49,23 @@ export const MIGRATIONS: readonly Migration[] = [
       `CREATE INDEX refresh_tokens_session_id_idx ON refresh_tokens (session_id)`,
     ],
   },
+  {
+    version: 2,
+    name: 'audit log of auth events',
+    statements: [
+      `CREATE TABLE auth_events (
+        id bigserial PRIMARY KEY,
+        at timestamptz NOT NULL,
+        type text NOT NULL,
+        user_id uuid,
+        session_id uuid,
+        client_address text,
+        user_agent text
+      )`,
+      `CREATE INDEX auth_events_at_idx ON auth_events (at)`,
+      `CREATE INDEX auth_events_user_at_idx ON auth_events (user_id, at)`,
+    ],
+  },
 ];
 
 /** An arbitrary constant that names our migration lock among the database's advisory locks. */

@@ -1,5 +1,5 @@
 /** The tables, typed for drizzle. Their DDL is in migrations/; a test keeps the two in step. */
-import { boolean, integer, pgTable, text, timestamp, uuid } from 'drizzle-orm/pg-core';
+import { bigserial, boolean, integer, pgTable, text, timestamp, uuid } from 'drizzle-orm/pg-core';
 
 const timestamptz = (name: string) => timestamp(name, { withTimezone: true, mode: 'date' });
 
@@ -39,4 +39,15 @@ export const schemaMigrations = pgTable('schema_migrations', {
   version: integer('version').primaryKey(),
   name: text('name').notNull(),
   appliedAt: timestamptz('applied_at').notNull().defaultNow(),
+});
+
+/** The audit log: one row per auth event. No foreign keys: events outlive what they mention. */
+export const authEvents = pgTable('auth_events', {
+  id: bigserial('id', { mode: 'number' }).primaryKey(),
+  at: timestamptz('at').notNull(),
+  type: text('type').notNull(),
+  userId: uuid('user_id'),
+  sessionId: uuid('session_id'),
+  clientAddress: text('client_address'),
+  userAgent: text('user_agent'),
 });

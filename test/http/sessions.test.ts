@@ -189,12 +189,12 @@ describe('sessions with REFRESH_REUSE_INTERVAL=10s', () => {
       expect(firstError(res)).toEqual({ code: 'UNAUTHENTICATED', reason: 'TOKEN_INVALID' });
     });
 
-    it('answers a repeated logout of an ended session with true, and the session stays ended', async () => {
-      // Ending a session is idempotent: the resolver identifies the Bearer token without the
-      // revocation check (src/auth/authenticate.ts, identify).
+    it('refuses a logout with the access token of an ended session: TOKEN_REVOKED', async () => {
+      // A revoked token must not end the user's newer sessions (logout needs a valid token).
       const pair = await server.login('bob', 'password456');
       await api.logout({ token: pair.accessToken });
-      expect((await api.logout({ token: pair.accessToken })).data).toEqual({ logout: true });
+      const again = await api.logout({ token: pair.accessToken });
+      expect(firstError(again)).toEqual({ code: 'UNAUTHENTICATED', reason: 'TOKEN_REVOKED' });
       await api.expectRevoked(pair);
     });
 

@@ -1,5 +1,6 @@
 /** Two instances behind one load balancer share PostgreSQL and Redis. */
 import { performance } from 'node:perf_hooks';
+import jwt from 'jsonwebtoken';
 import { firstError, startTestServer, type TestServer } from '../support/harness';
 import { createTestBackend, type TestBackend } from '../support/postgres';
 
@@ -35,20 +36,23 @@ describe('two instances on one PostgreSQL and Redis', () => {
     for (let i = 0; i < 5; i++) {
       const { accessToken } = await a.login('bob', 'password456');
       expect((await b.gql(ME, { token: accessToken })).data).toBeTruthy();
-      const loggedOut = a.gql('mutation { logout }', { token: accessToken });
-      await loggedOut;
+      const sid = (jwt.decode(accessToken) as { sid: string }).sid;
+      // Measured where it matters: when b's in-process revocation list learns of it. Polled
+      // from the moment a's logout request is sent, so HTTP latency counts against us.
       const start = performance.now();
-      let reason: unknown;
-      while (performance.now() - start < 1000) {
-        reason = firstError(await b.gql(ME, { token: accessToken }))?.reason;
-        if (reason === 'TOKEN_REVOKED') break;
+      const loggedOut = a.gql('mutation { logout }', { token: accessToken });
+      const nowSeconds = () => Math.floor(Date.now() / 1000);
+      while (!b.app.services.deps.revocations.isRevoked(sid, nowSeconds())) {
+        if (performance.now() - start > 2000) break;
+        await new Promise((resolve) => setImmediate(resolve));
       }
       samples.push(performance.now() - start);
-      expect(reason).toBe('TOKEN_REVOKED');
+      await loggedOut;
+      expect(firstError(await b.gql(ME, { token: accessToken }))?.reason).toBe('TOKEN_REVOKED');
     }
     const worst = Math.max(...samples);
     console.log(
-      `revocation propagation after logout returned: worst ${worst.toFixed(1)} ms of ${samples.length}`,
+      `revocation propagation (logout sent on a → known on b): ${samples.map((s) => s.toFixed(1)).join(', ')} ms`,
     );
     expect(worst).toBeLessThan(100);
   });

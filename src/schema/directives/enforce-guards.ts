@@ -9,6 +9,7 @@
 import { getDirectives, MapperKind, mapSchema } from '@graphql-tools/utils';
 import {
   defaultFieldResolver,
+  isEnumType,
   isInputObjectType,
   isInterfaceType,
   isObjectType,
@@ -82,9 +83,15 @@ function checkEveryDirectiveEnforced(schema: GraphQLSchema): void {
   const names = (node: Parameters<typeof getDirectives>[1]) =>
     getDirectives(schema, node).map((d) => d.name);
 
+  allowedOn('the schema', names(schema), false);
   for (const type of Object.values(schema.getTypeMap())) {
     if (type.name.startsWith('__')) continue;
     allowedOn(type.name, names(type), isObjectType(type));
+    if (isEnumType(type)) {
+      for (const value of type.getValues()) {
+        allowedOn(`${type.name}.${value.name}`, names(value), false);
+      }
+    }
     if (isObjectType(type) || isInterfaceType(type)) {
       for (const field of Object.values(type.getFields())) {
         const where = `${type.name}.${field.name}`;

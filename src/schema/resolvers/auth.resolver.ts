@@ -14,7 +14,7 @@ export class AuthResolver {
     @Arg('password', () => String) password: string,
     @Ctx() ctx: Context,
   ): Promise<TokenPairResult> {
-    return ctx.sessions.login(username, password);
+    return ctx.sessions.login(username, password, ctx.client);
   }
 
   @Directive('@public')
@@ -25,7 +25,7 @@ export class AuthResolver {
     @Arg('refreshToken', () => String) refreshToken: string,
     @Ctx() ctx: Context,
   ): Promise<TokenPairResult> {
-    return ctx.sessions.refresh(refreshToken);
+    return ctx.sessions.refresh(refreshToken, ctx.client);
   }
 
   @Directive('@public')
@@ -38,7 +38,7 @@ export class AuthResolver {
     @Arg('allSessions', () => Boolean, { defaultValue: false }) allSessions: boolean,
     @Ctx() ctx: Context,
   ): Promise<boolean> {
-    return ctx.sessions.logout(ctx.auth.identify(), refreshToken ?? undefined, allSessions);
+    return ctx.sessions.logout(ctx.auth.forLogout(), refreshToken ?? undefined, allSessions);
   }
 
   @Directive('@auth')

@@ -38,7 +38,7 @@ function contextFor(who: Principal | Unauthenticated): { auth: Caller } {
         if (who instanceof Unauthenticated) throw who;
         return who;
       },
-      identify: () => who,
+      forLogout: () => who,
     },
   };
 }

@@ -1,0 +1,67 @@
+/**
+ * The audit log: every auth event, with time, user, session, client address and user agent,
+ * stored in the database for admins to read (authEvents) and pruned after AUDIT_RETENTION.
+ *
+ * Recording never fails the operation it describes: a login must not be refused because the
+ * audit insert failed. Such failures are reported to `onError` (the server logs them).
+ */
+import type { AuditStore, AuthEventRecord } from '../store/audit-store';
+
+export const AUTH_EVENT_TYPES = [
+  'LOGIN_SUCCEEDED',
+  'LOGIN_FAILED',
+  'LOGIN_RATE_LIMITED',
+  'REFRESHED',
+  'REFRESH_FAILED',
+  'REFRESH_REUSE_DETECTED',
+  'LOGGED_OUT',
+  'PASSWORD_CHANGED',
+  'USER_CREATED',
+  'USER_DEACTIVATED',
+  'USER_ACTIVATED',
+  'SESSIONS_REVOKED',
+] as const;
+export type AuthEventType = (typeof AUTH_EVENT_TYPES)[number];
+
+export interface EventClient {
+  readonly address: string;
+  readonly userAgent?: string;
+}
+
+export interface AuditEvent {
+  readonly userId?: string;
+  readonly sessionId?: string;
+  readonly client?: EventClient;
+}
+
+export class AuditLog {
+  constructor(
+    private readonly store: AuditStore,
+    private readonly now: () => number,
+    private readonly onError: (what: string, error: unknown) => void,
+  ) {}
+
+  async record(type: AuthEventType, event: AuditEvent = {}): Promise<void> {
+    try {
+      await this.store.append({
+        at: new Date(this.now()),
+        type,
+        userId: event.userId ?? null,
+        sessionId: event.sessionId ?? null,
+        clientAddress: event.client?.address ?? null,
+        userAgent: event.client?.userAgent ?? null,
+      });
+    } catch (error) {
+      this.onError(`recording the auth event ${type} failed`, error);
+    }
+  }
+
+  /** Newest first, at most `limit` (1 to 500). */
+  list(options: { userId?: string; limit: number }): Promise<AuthEventRecord[]> {
+    return this.store.list({ ...options, limit: Math.min(Math.max(options.limit, 1), 500) });
+  }
+
+  prune(retentionSeconds: number, batch: number): Promise<number> {
+    return this.store.prune(new Date(this.now() - retentionSeconds * 1000), batch);
+  }
+}

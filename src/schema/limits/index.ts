@@ -1,0 +1,13 @@
+/** Every validation rule that limits documents, in the order server.ts registers them. */
+import type { ValidationRule } from 'graphql';
+import { knownOperationTypeRule } from './known-operation-type';
+import { QUERY_LIMITS, queryLimitRules, type QueryLimits } from './query-limits';
+import { singleCredentialFieldRule } from './single-credential-field';
+
+export { LIST_FACTOR } from './cost-limit';
+export { QUERY_LIMITS, type QueryLimits } from './query-limits';
+export { CREDENTIAL_FIELDS } from './single-credential-field';
+
+export function documentLimitRules(limits: QueryLimits = QUERY_LIMITS): ValidationRule[] {
+  return [knownOperationTypeRule, singleCredentialFieldRule, ...queryLimitRules(limits)];
+}

@@ -1,0 +1,62 @@
+/** The audit log's storage: append, read newest first, and prune past the retention. */
+import { desc, eq, inArray, lt } from 'drizzle-orm';
+import type { Database } from './database';
+import { isUuid } from './sql-user-store';
+import { authEvents } from './tables';
+
+export interface AuthEventRecord {
+  readonly id: number;
+  readonly at: Date;
+  readonly type: string;
+  readonly userId: string | null;
+  readonly sessionId: string | null;
+  readonly clientAddress: string | null;
+  readonly userAgent: string | null;
+}
+
+export type NewAuthEvent = Omit<AuthEventRecord, 'id'>;
+
+export interface AuditStore {
+  append(event: NewAuthEvent): Promise<void>;
+  /** Newest first; only `userId`'s events when given. */
+  list(options: { userId?: string; limit: number }): Promise<AuthEventRecord[]>;
+  /** Deletes up to `limit` events older than `before`; returns how many. */
+  prune(before: Date, limit: number): Promise<number>;
+}
+
+/** User agents can be anything a client sends: keep a bounded prefix. */
+const MAX_USER_AGENT = 512;
+
+export class SqlAuditStore implements AuditStore {
+  constructor(private readonly db: Database) {}
+
+  async append(event: NewAuthEvent): Promise<void> {
+    await this.db.insert(authEvents).values({
+      ...event,
+      userAgent: event.userAgent?.slice(0, MAX_USER_AGENT) ?? null,
+    });
+  }
+
+  async list({ userId, limit }: { userId?: string; limit: number }): Promise<AuthEventRecord[]> {
+    if (userId !== undefined && !isUuid(userId)) return [];
+    return this.db
+      .select()
+      .from(authEvents)
+      .where(userId === undefined ? undefined : eq(authEvents.userId, userId))
+      .orderBy(desc(authEvents.at), desc(authEvents.id))
+      .limit(limit);
+  }
+
+  async prune(before: Date, limit: number): Promise<number> {
+    const doomed = this.db
+      .select({ id: authEvents.id })
+      .from(authEvents)
+      .where(lt(authEvents.at, before))
+      .limit(limit);
+    const rows = await this.db
+      .delete(authEvents)
+      .where(inArray(authEvents.id, doomed))
+      .returning({ id: authEvents.id });
+    return rows.length;
+  }
+}
