@@ -11,6 +11,7 @@ import { PasswordHasher } from './auth/passwords';
 import { seedUsers } from './auth/seed';
 import { Sessions } from './auth/sessions';
 import { MemoryFailureCounter } from './store/failure-counter';
+import { RedisFailureCounter } from './store/redis-failure-counter';
 import { openDatabase, type DatabaseHandle } from './store/database';
 import { migrate } from './store/migrations';
 import { openRedis, type RedisConnections } from './store/redis';
@@ -78,7 +79,10 @@ export async function openServices(
       : undefined;
     const revocations = await openRevocations(sessionStore, redis, config, now, onStoreError);
     // One process: in memory. (A shared store, e.g. Redis, implements the same port.)
-    const failureCounter = new MemoryFailureCounter();
+    // With Redis, every instance counts into the same windows (docs/ARCHITECTURE.md).
+    const failureCounter = redis
+      ? new RedisFailureCounter(redis, onStoreError)
+      : new MemoryFailureCounter();
     const deps: AuthDeps = {
       users,
       sessions: sessionStore,
