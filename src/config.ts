@@ -78,6 +78,10 @@ const environment = z.object({
   LOGIN_FAILURE_WINDOW: duration(1, '15m'),
   REFRESH_REUSE_INTERVAL: duration(0, '10s'),
   TRUST_PROXY: integer(0, 100).default(0),
+  /** Not in the contract: how long auth events are kept. */
+  AUDIT_RETENTION: duration(60, '90d'),
+  /** Not in the contract: a bearer token that GET /metrics requires when set. */
+  METRICS_TOKEN: z.string().min(16, 'must be at least 16 characters').optional(),
   BOOTSTRAP_ADMIN_USERNAME: z.string().min(1).optional(),
   BOOTSTRAP_ADMIN_PASSWORD: z.string().min(1).optional(),
 });
@@ -109,6 +113,8 @@ export interface Config {
   readonly loginMaxFailures: number;
   readonly loginFailureWindowSeconds: number;
   readonly trustProxyHops: number;
+  readonly auditRetentionSeconds: number;
+  readonly metricsToken: string | undefined;
   readonly bootstrapAdmin: { readonly username: string; readonly password: string } | undefined;
   /** Problems that production refuses but development only reports. */
   readonly warnings: readonly string[];
@@ -190,6 +196,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     loginMaxFailures: e.LOGIN_MAX_FAILURES,
     loginFailureWindowSeconds: e.LOGIN_FAILURE_WINDOW,
     trustProxyHops: e.TRUST_PROXY,
+    auditRetentionSeconds: e.AUDIT_RETENTION,
+    metricsToken: e.METRICS_TOKEN,
     bootstrapAdmin:
       e.BOOTSTRAP_ADMIN_USERNAME && e.BOOTSTRAP_ADMIN_PASSWORD
         ? { username: e.BOOTSTRAP_ADMIN_USERNAME, password: e.BOOTSTRAP_ADMIN_PASSWORD }

@@ -120,6 +120,7 @@ export async function createServer(config: Config, options: AppOptions = {}): Pr
     auth: callerFor(headers.get('authorization')),
     sessions: services.sessions,
     accounts: services.accounts,
+    audit: services.deps.audit,
     client: {
       address: clientAddress(
         req.socket.remoteAddress,

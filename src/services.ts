@@ -4,6 +4,8 @@
  */
 import type { Config } from './config';
 import { Accounts } from './auth/accounts';
+import { AuditLog } from './auth/audit';
+import { SqlAuditStore } from './store/audit-store';
 import { CLOCK_TOLERANCE_SECONDS } from './auth/access-tokens';
 import type { AuthDeps } from './auth/deps';
 import { loadSigningKeys, type SigningKeys } from './auth/keys';
@@ -35,7 +37,7 @@ export interface Services {
   readonly notes: readonly string[];
   /** Resolves when the database (and Redis) answer and the revocation list is current. */
   ping(): Promise<void>;
-  /** Deletes ended sessions and expired tokens in bounded batches. */
+  /** Deletes ended sessions, expired tokens and old audit events, in bounded batches. */
   prune(): Promise<number>;
   close(): Promise<void>;
 }
@@ -96,6 +98,7 @@ export async function openServices(
       },
       refreshTokenTtlSeconds: config.refreshTokenTtlSeconds,
       refreshReuseIntervalSeconds: config.refreshReuseIntervalSeconds,
+      audit: new AuditLog(new SqlAuditStore(database.db), now, onStoreError),
       failureCounter,
       loginLimit: {
         maxFailures: config.loginMaxFailures,
@@ -122,7 +125,9 @@ export async function openServices(
       prune: async () => {
         // Kept past expiry for as long as reuse detection and the revocation list need them.
         const horizon = now() - (config.accessTokenTtlSeconds + CLOCK_TOLERANCE_SECONDS) * 1000;
-        return sessionStore.prune(new Date(horizon), PRUNE_BATCH);
+        const sessions = await sessionStore.prune(new Date(horizon), PRUNE_BATCH);
+        const events = await deps.audit.prune(config.auditRetentionSeconds, PRUNE_BATCH);
+        return sessions + events;
       },
       ping: async () => {
         await Promise.all([database.ping(), redis?.ping()]);

@@ -3,6 +3,7 @@
  * Every change that takes access away ends sessions through Sessions, so no token outlives it.
  */
 import type { Principal } from './access-tokens';
+import type { EventClient } from './audit';
 import type { AuthDeps } from './deps';
 import { BadUserInput, Unauthenticated } from './errors';
 import { checkPasswordPolicy } from './passwords';
@@ -18,7 +19,10 @@ export class Accounts {
     private readonly sessions: Sessions,
   ) {}
 
-  async createUser(input: { username: string; password: string; role: Role }): Promise<UserRecord> {
+  async createUser(
+    input: { username: string; password: string; role: Role },
+    client?: EventClient,
+  ): Promise<UserRecord> {
     if (!USERNAME.test(input.username)) {
       throw new BadUserInput(
         'A username has 3 to 64 characters: letters, digits, and _ . @ - (not first).',
@@ -27,11 +31,13 @@ export class Accounts {
     checkPasswordPolicy(input.password);
     const passwordHash = await this.deps.hasher.hash(input.password);
     try {
-      return await this.deps.users.create({
+      const user = await this.deps.users.create({
         username: input.username,
         passwordHash,
         role: input.role,
       });
+      await this.deps.audit.record('USER_CREATED', { userId: user.id, client });
+      return user;
     } catch (error) {
       if (error instanceof DuplicateUsername) {
         throw new BadUserInput(`The username "${input.username}" is already taken.`);
@@ -52,6 +58,7 @@ export class Accounts {
     principal: Principal,
     currentPassword: string,
     newPassword: string,
+    client?: EventClient,
   ): Promise<true> {
     const user = await this.currentUser(principal);
     checkPasswordPolicy(newPassword);
@@ -62,6 +69,11 @@ export class Accounts {
     }
     await this.deps.users.setPasswordHash(user.id, await this.deps.hasher.hash(newPassword));
     await this.sessions.endUserSessions(user.id, principal.sessionId);
+    await this.deps.audit.record('PASSWORD_CHANGED', {
+      userId: user.id,
+      sessionId: principal.sessionId,
+      client,
+    });
     return true;
   }
 
@@ -73,6 +85,7 @@ export class Accounts {
     userId: string,
     active: boolean,
     actor: Principal | undefined,
+    client?: EventClient,
   ): Promise<UserRecord> {
     if (!active && userId === actor?.userId) {
       throw new BadUserInput('You cannot deactivate your own account.');
@@ -80,12 +93,15 @@ export class Accounts {
     const user = await this.deps.users.setActive(userId, active);
     if (!user) throw new BadUserInput(`No user has the id "${userId}".`);
     if (!active) await this.sessions.endUserSessions(user.id);
+    const type = active ? 'USER_ACTIVATED' : 'USER_DEACTIVATED';
+    await this.deps.audit.record(type, { userId: user.id, client });
     return user;
   }
 
   /** Ends every session of a user (operators: a lost device, a leaked token). */
   async revokeSessions(userId: string): Promise<void> {
     await this.sessions.endUserSessions(userId);
+    await this.deps.audit.record('SESSIONS_REVOKED', { userId });
   }
 
   findByUsername(username: string): Promise<UserRecord | undefined> {

@@ -3,6 +3,7 @@ import type { FailureCounter } from '../store/failure-counter';
 import type { RevocationList } from '../store/revocations';
 import type { SessionStore, UserStore } from '../store/ports';
 import type { AccessTokenOptions } from './access-tokens';
+import type { AuditLog } from './audit';
 import type { PasswordHasher } from './passwords';
 import type { LoginLimit } from './rate-limits';
 
@@ -18,6 +19,8 @@ export interface AuthDeps {
   readonly failureCounter: FailureCounter;
   /** LOGIN_MAX_FAILURES within LOGIN_FAILURE_WINDOW. */
   readonly loginLimit: LoginLimit;
+  /** Where every auth event is recorded (audit.ts). */
+  readonly audit: AuditLog;
   /** Milliseconds since the epoch; a parameter so tests can move time. */
   readonly now: () => number;
 }

@@ -20,6 +20,8 @@ import { RateLimited, Unauthenticated } from './errors';
 export interface ClientInfo {
   /** The client's IP address: the socket's, or X-Forwarded-For as far as TRUST_PROXY allows. */
   readonly address: string;
+  /** For the audit log only. */
+  readonly userAgent?: string;
 }
 
 export interface LoginLimit {

@@ -7,7 +7,7 @@ import { randomUUID } from 'node:crypto';
 import type { Principal } from './access-tokens';
 import { signAccessToken } from './access-tokens';
 import type { AuthDeps } from './deps';
-import { Forbidden, Unauthenticated } from './errors';
+import { Forbidden, RateLimited, Unauthenticated } from './errors';
 import { RateLimits, type ClientInfo } from './rate-limits';
 import {
   hashRefreshToken,
@@ -37,11 +37,21 @@ export class Sessions {
 
   /** Refused with RateLimited, before the password is checked, past too many failures. */
   async login(username: string, password: string, client: ClientInfo): Promise<TokenPair> {
-    const user = await this.limits.login(username, client, () =>
-      this.checkPassword(username, password),
-    );
+    const { audit } = this.deps;
+    let user: UserRecord;
+    try {
+      user = await this.limits.login(username, client, () =>
+        this.checkPassword(username, password, client),
+      );
+    } catch (error) {
+      if (error instanceof RateLimited) await audit.record('LOGIN_RATE_LIMITED', { client });
+      throw error;
+    }
     // Only after a correct password, so the answer does not tell strangers the account exists.
-    if (!user.isActive) throw new Forbidden('This account is deactivated.');
+    if (!user.isActive) {
+      await audit.record('LOGIN_FAILED', { userId: user.id, client });
+      throw new Forbidden('This account is deactivated.');
+    }
 
     const now = this.deps.now();
     const sessionId = randomUUID();
@@ -50,16 +60,21 @@ export class Sessions {
       { id: sessionId, userId: user.id, createdAt: new Date(now) },
       refresh,
     );
+    await audit.record('LOGIN_SUCCEEDED', { userId: user.id, sessionId, client });
     return this.pair(user, sessionId, refresh, now);
   }
 
   /** Refused with RateLimited past too many failed refreshes from this client. */
   refresh(refreshToken: string, client: ClientInfo): Promise<TokenPair> {
-    return this.limits.refresh(client, () => this.rotate(refreshToken));
+    return this.limits.refresh(client, () => this.rotate(refreshToken, client));
   }
 
-  private async rotate(refreshToken: string): Promise<TokenPair> {
-    if (!isWellFormedRefreshToken(refreshToken)) throw new Unauthenticated('TOKEN_INVALID');
+  private async rotate(refreshToken: string, client: ClientInfo): Promise<TokenPair> {
+    const { audit } = this.deps;
+    if (!isWellFormedRefreshToken(refreshToken)) {
+      await audit.record('REFRESH_FAILED', { client });
+      throw new Unauthenticated('TOKEN_INVALID');
+    }
     const now = this.deps.now();
     const next = issueRefreshToken(now, this.deps.refreshTokenTtlSeconds);
     const result = await this.deps.sessions.rotate(
@@ -68,6 +83,12 @@ export class Sessions {
       new Date(now),
       this.deps.refreshReuseIntervalSeconds,
     );
+    if ('sessionId' in result) {
+      const type = result.outcome === 'reused' ? 'REFRESH_REUSE_DETECTED' : 'REFRESHED';
+      await audit.record(type, { userId: result.userId, sessionId: result.sessionId, client });
+    } else {
+      await audit.record('REFRESH_FAILED', { client });
+    }
     switch (result.outcome) {
       case 'unknown':
         throw new Unauthenticated('TOKEN_INVALID');
@@ -98,6 +119,7 @@ export class Sessions {
     bearer: Principal | Unauthenticated,
     refreshToken: string | undefined,
     allSessions: boolean,
+    client?: ClientInfo,
   ): Promise<true> {
     const found: { sessionId: string; userId: string }[] = [];
     if (!(bearer instanceof Unauthenticated)) found.push(bearer);
@@ -118,18 +140,28 @@ export class Sessions {
     } else {
       await this.endSessions(found.map((s) => s.sessionId));
     }
+    for (const { userId, sessionId } of found) {
+      await this.deps.audit.record('LOGGED_OUT', { userId, sessionId, client });
+    }
     return true;
   }
 
   /** The user whose password this is; Unauthenticated(INVALID_CREDENTIALS) otherwise. */
-  private async checkPassword(username: string, password: string): Promise<UserRecord> {
+  private async checkPassword(
+    username: string,
+    password: string,
+    client: ClientInfo,
+  ): Promise<UserRecord> {
     const { users, hasher } = this.deps;
     const user = await users.findByUsername(username);
     // An unknown username costs the same bcrypt work as a wrong password (docs/API.md, "Errors").
     const valid = user
       ? await hasher.verify(password, user.passwordHash)
       : await hasher.verifyNothing(password);
-    if (!user || !valid) throw new Unauthenticated('INVALID_CREDENTIALS');
+    if (!user || !valid) {
+      await this.deps.audit.record('LOGIN_FAILED', { userId: user?.id, client });
+      throw new Unauthenticated('INVALID_CREDENTIALS');
+    }
     return user;
   }
 

@@ -8,6 +8,7 @@ import { buildSchema } from 'type-graphql';
 import { guardDirectives } from './directives/definitions';
 import { enforceGuards } from './directives/enforce-guards';
 import { AdminResolver } from './resolvers/admin.resolver';
+import { AuditResolver } from './resolvers/audit.resolver';
 import { AuthResolver } from './resolvers/auth.resolver';
 import { PublicResolver } from './resolvers/public.resolver';
 import { UserResolver } from './resolvers/user.resolver';
@@ -28,7 +29,7 @@ export function buildUnguardedSchemaForBenchmark(): Promise<GraphQLSchema> {
 
 function buildDeclaredSchema(): Promise<GraphQLSchema> {
   declared ??= buildSchema({
-    resolvers: [PublicResolver, AuthResolver, UserResolver, AdminResolver],
+    resolvers: [PublicResolver, AuthResolver, UserResolver, AdminResolver, AuditResolver],
     scalarsMap: [{ type: Date, scalar: DateTimeScalar }],
     validate: false,
   }).then(declareGuardDirectives);

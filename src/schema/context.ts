@@ -1,5 +1,6 @@
 /** What every resolver receives: the caller (verified lazily), the auth use cases, the client. */
 import type { Accounts } from '../auth/accounts';
+import type { AuditLog } from '../auth/audit';
 import type { Caller } from '../auth/authenticate';
 import type { Sessions } from '../auth/sessions';
 
@@ -7,6 +8,7 @@ export interface Context {
   readonly auth: Caller;
   readonly sessions: Sessions;
   readonly accounts: Accounts;
+  readonly audit: AuditLog;
   /** Who is asking, as the transport tells (server.ts): for rate limits and logs. */
   readonly client: RequestClient;
 }

@@ -7,6 +7,7 @@ import { readFileSync } from 'node:fs';
 import { PGlite } from '@electric-sql/pglite';
 import { drizzle } from 'drizzle-orm/pglite';
 import type { Database } from '../../store/database';
+import { SqlAuditStore } from '../../store/audit-store';
 import { MemoryFailureCounter } from '../../store/failure-counter';
 import { migrate } from '../../store/migrations';
 import { MemoryRevocationList } from '../../store/revocations';
@@ -14,6 +15,7 @@ import { SqlSessionStore } from '../../store/sql-session-store';
 import { SqlUserStore } from '../../store/sql-user-store';
 import { CLOCK_TOLERANCE_SECONDS, type Principal } from '../access-tokens';
 import { Accounts } from '../accounts';
+import { AuditLog } from '../audit';
 import { authenticate } from '../authenticate';
 import type { AuthDeps } from '../deps';
 import { Forbidden, Unauthenticated } from '../errors';
@@ -66,6 +68,11 @@ beforeAll(async () => {
     refreshTokenTtlSeconds: REFRESH_TTL,
     refreshReuseIntervalSeconds: REUSE_INTERVAL,
     failureCounter: new MemoryFailureCounter(),
+    audit: new AuditLog(
+      new SqlAuditStore(db),
+      () => nowMs,
+      () => undefined,
+    ),
     loginLimit: { maxFailures: 1000, windowSeconds: 900 },
     now: () => nowMs,
   };

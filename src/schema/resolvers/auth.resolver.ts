@@ -38,7 +38,12 @@ export class AuthResolver {
     @Arg('allSessions', () => Boolean, { defaultValue: false }) allSessions: boolean,
     @Ctx() ctx: Context,
   ): Promise<boolean> {
-    return ctx.sessions.logout(ctx.auth.forLogout(), refreshToken ?? undefined, allSessions);
+    return ctx.sessions.logout(
+      ctx.auth.forLogout(),
+      refreshToken ?? undefined,
+      allSessions,
+      ctx.client,
+    );
   }
 
   @Directive('@auth')
@@ -48,6 +53,11 @@ export class AuthResolver {
     @Arg('newPassword', () => String) newPassword: string,
     @Ctx() ctx: Context,
   ): Promise<boolean> {
-    return ctx.accounts.changePassword(ctx.auth.principal(), currentPassword, newPassword);
+    return ctx.accounts.changePassword(
+      ctx.auth.principal(),
+      currentPassword,
+      newPassword,
+      ctx.client,
+    );
   }
 }

@@ -24,7 +24,7 @@ export class UserResolver {
     @Arg('input', () => CreateUserInput) input: CreateUserInput,
     @Ctx() ctx: Context,
   ): Promise<UserRecord> {
-    return ctx.accounts.createUser(input);
+    return ctx.accounts.createUser(input, ctx.client);
   }
 
   @Directive('@hasRole(roles: [ADMIN])')
@@ -34,6 +34,6 @@ export class UserResolver {
     @Arg('active', () => Boolean) active: boolean,
     @Ctx() ctx: Context,
   ): Promise<UserRecord> {
-    return ctx.accounts.setUserActive(id, active, ctx.auth.principal());
+    return ctx.accounts.setUserActive(id, active, ctx.auth.principal(), ctx.client);
   }
 }

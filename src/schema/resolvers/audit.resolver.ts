@@ -1,0 +1,19 @@
+import { Arg, Ctx, Directive, ID, Int, Query, Resolver } from 'type-graphql';
+import type { AuthEventRecord } from '../../store/audit-store';
+import type { Context } from '../context';
+import { AuthEvent } from '../types/auth-event.type';
+
+@Resolver()
+export class AuditResolver {
+  @Directive('@hasRole(roles: [ADMIN])')
+  @Query(() => [AuthEvent], {
+    description: "The audit log, newest first; one user's when userId is given.",
+  })
+  authEvents(
+    @Arg('userId', () => ID, { nullable: true }) userId: string | null | undefined,
+    @Arg('limit', () => Int, { defaultValue: 50 }) limit: number,
+    @Ctx() ctx: Context,
+  ): Promise<AuthEventRecord[]> {
+    return ctx.audit.list({ userId: userId ?? undefined, limit });
+  }
+}
