@@ -78,6 +78,8 @@ const environment = z.object({
   LOGIN_FAILURE_WINDOW: duration(1, '15m'),
   REFRESH_REUSE_INTERVAL: duration(0, '10s'),
   TRUST_PROXY: integer(0, 100).default(0),
+  /** Not in the contract: the least severe log level written. */
+  LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error', 'silent']).default('info'),
   /** Not in the contract: how long auth events are kept. */
   AUDIT_RETENTION: duration(60, '90d'),
   /** Not in the contract: a bearer token that GET /metrics requires when set. */
@@ -114,6 +116,7 @@ export interface Config {
   readonly loginFailureWindowSeconds: number;
   readonly trustProxyHops: number;
   readonly auditRetentionSeconds: number;
+  readonly logLevel: 'debug' | 'info' | 'warn' | 'error' | 'silent';
   readonly metricsToken: string | undefined;
   readonly bootstrapAdmin: { readonly username: string; readonly password: string } | undefined;
   /** Problems that production refuses but development only reports. */
@@ -197,6 +200,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     loginFailureWindowSeconds: e.LOGIN_FAILURE_WINDOW,
     trustProxyHops: e.TRUST_PROXY,
     auditRetentionSeconds: e.AUDIT_RETENTION,
+    logLevel: e.LOG_LEVEL,
     metricsToken: e.METRICS_TOKEN,
     bootstrapAdmin:
       e.BOOTSTRAP_ADMIN_USERNAME && e.BOOTSTRAP_ADMIN_PASSWORD

@@ -1,17 +1,52 @@
-/** Structured JSON lines on stderr. Never pass tokens, passwords or hashes in `fields`. */
+/**
+ * Structured JSON logs through pino: one line per event, with the request id where there is
+ * one. Never pass tokens, passwords or hashes in `fields`; as a second line of defence, pino
+ * redacts the field names that would carry them.
+ */
+import pino, { type DestinationStream } from 'pino';
+
 export interface Logger {
   info(message: string, fields?: Record<string, unknown>): void;
   warn(message: string, fields?: Record<string, unknown>): void;
   error(message: string, fields?: Record<string, unknown>): void;
 }
 
-export function jsonLogger(write: (line: string) => void = (l) => process.stderr.write(l)): Logger {
-  const log =
-    (level: string) =>
-    (message: string, fields: Record<string, unknown> = {}) => {
-      write(`${JSON.stringify({ time: new Date().toISOString(), level, message, ...fields })}\n`);
-    };
-  return { info: log('info'), warn: log('warn'), error: log('error') };
+export type LogLevel = 'debug' | 'info' | 'warn' | 'error' | 'silent';
+
+const SECRET_FIELDS = [
+  'password',
+  'currentPassword',
+  'newPassword',
+  'passwordHash',
+  'accessToken',
+  'refreshToken',
+  'token',
+  'authorization',
+  'cookie',
+  'secret',
+];
+
+export function jsonLogger(
+  options: { level?: LogLevel; destination?: DestinationStream } = {},
+): Logger {
+  const log = pino(
+    {
+      level: options.level ?? 'info',
+      base: undefined,
+      timestamp: pino.stdTimeFunctions.isoTime,
+      formatters: { level: (label) => ({ level: label }) },
+      redact: {
+        paths: [...SECRET_FIELDS, ...SECRET_FIELDS.map((f) => `*.${f}`)],
+        censor: '[redacted]',
+      },
+    },
+    options.destination ?? pino.destination({ dest: 2, sync: false }),
+  );
+  return {
+    info: (message, fields = {}) => log.info(fields, message),
+    warn: (message, fields = {}) => log.warn(fields, message),
+    error: (message, fields = {}) => log.error(fields, message),
+  };
 }
 
 export const silentLogger: Logger = { info: () => {}, warn: () => {}, error: () => {} };

@@ -13,7 +13,7 @@ async function main(): Promise<void> {
     process.stderr.write(`Configuration error: ${error.message}\n`);
     process.exit(1);
   }
-  const logger = jsonLogger();
+  const logger = jsonLogger({ level: config.logLevel });
   for (const warning of config.warnings) logger.warn(warning);
 
   const app = await createServer(config, { logger });

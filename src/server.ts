@@ -16,7 +16,10 @@ import { ApolloServer, HeaderMap, type HTTPGraphQLRequest } from '@apollo/server
 import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHttpServer';
 import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
 import { ApolloServerPluginLandingPageLocalDefault } from '@apollo/server/plugin/landingPage/default';
+import { timingSafeEqual } from 'node:crypto';
 import type { Config } from './config';
+import type { PasswordHasher } from './auth/passwords';
+import { createMetrics } from './metrics';
 import { FixedCaller, RequestAuth, type Caller } from './auth/authenticate';
 import { clientAddress, requestIdFrom } from './client-address';
 import { errorFields, jsonLogger, type Logger } from './logger';
@@ -75,16 +78,20 @@ query AdminDashboard {
 `;
 
 export async function createServer(config: Config, options: AppOptions = {}): Promise<App> {
-  const logger = options.logger ?? jsonLogger();
+  const logger = options.logger ?? jsonLogger({ level: config.logLevel });
   const production = config.env === 'production';
   const benchmarkWithoutAuth = options.unguardedForBenchmark === true;
   const schema = benchmarkWithoutAuth
     ? await buildUnguardedSchemaForBenchmark()
     : await buildAuthSchema();
+  let hasher: PasswordHasher | undefined;
+  const metrics = createMetrics({ bcryptQueueDepth: () => hasher?.pending ?? 0 });
   const services = await openServices(config, {
     onStoreError: (what, error) => logger.warn(what, errorFields(error)),
+    observe: metrics,
     ...options,
   });
+  hasher = services.deps.hasher;
   const callerFor = benchmarkWithoutAuth
     ? await benchmarkCaller(services)
     : (authorization: string | undefined): Caller => new RequestAuth(services.deps, authorization);
@@ -121,6 +128,7 @@ export async function createServer(config: Config, options: AppOptions = {}): Pr
     sessions: services.sessions,
     accounts: services.accounts,
     audit: services.deps.audit,
+    onGuardDenied: metrics.guardDenied,
     client: {
       address: clientAddress(
         req.socket.remoteAddress,
@@ -160,6 +168,20 @@ export async function createServer(config: Config, options: AppOptions = {}): Pr
       res.end();
     },
     '/healthz': async (_req, res) => sendJson(res, 200, { status: 'ok' }),
+    '/metrics': async (req, res) => {
+      if (config.metricsToken && !bearerMatches(req.headers.authorization, config.metricsToken)) {
+        return sendJson(
+          res,
+          401,
+          { error: 'GET /metrics needs "Authorization: Bearer <METRICS_TOKEN>".' },
+          {
+            'www-authenticate': 'Bearer',
+          },
+        );
+      }
+      res.writeHead(200, { 'content-type': metrics.registry.contentType });
+      res.end(await metrics.registry.metrics());
+    },
     '/readyz': async (_req, res) => {
       try {
         await withTimeout(services.ping(), READY_TIMEOUT_MS);
@@ -180,7 +202,20 @@ export async function createServer(config: Config, options: AppOptions = {}): Pr
     const requestId = requestIdFrom(req.headers['x-request-id']);
     res.setHeader('x-request-id', requestId);
     setSecurityHeaders(res, production);
-    const route = routes[path];
+    // Own properties only: "/constructor" must not find Object's.
+    const route = Object.hasOwn(routes, path) ? routes[path] : undefined;
+    const started = process.hrtime.bigint();
+    res.once('finish', () => {
+      const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+      metrics.requestFinished(route ? path : 'other', res.statusCode, seconds);
+      logger.info('request', {
+        requestId,
+        method: req.method,
+        path,
+        status: res.statusCode,
+        ms: Math.round(seconds * 10_000) / 10,
+      });
+    });
     if (!route) return sendJson(res, 404, { error: 'Not found. The API is at /graphql.' });
     requestIds
       .run(requestId, () => route(req, res, search, requestId))
@@ -356,4 +391,11 @@ function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
     timer = setTimeout(() => reject(new Error(`timed out after ${ms} ms`)), ms);
   });
   return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
+}
+
+/** Constant-time comparison of a Bearer credential with the expected token. */
+function bearerMatches(header: string | undefined, expected: string): boolean {
+  const given = Buffer.from(/^bearer +(\S+)$/i.exec(header ?? '')?.[1] ?? '');
+  const wanted = Buffer.from(expected);
+  return given.length === wanted.length && timingSafeEqual(given, wanted);
 }

@@ -4,7 +4,7 @@
  */
 import type { Config } from './config';
 import { Accounts } from './auth/accounts';
-import { AuditLog } from './auth/audit';
+import { AuditLog, type AuthEventType } from './auth/audit';
 import { SqlAuditStore } from './store/audit-store';
 import { CLOCK_TOLERANCE_SECONDS } from './auth/access-tokens';
 import type { AuthDeps } from './auth/deps';
@@ -47,6 +47,11 @@ export interface ServiceOptions {
   readonly seed?: boolean;
   /** Told about store faults that are survived (Redis reconnects, failed publishes). */
   readonly onStoreError?: (what: string, error: unknown) => void;
+  /** Told about every auth event and every ended session (metrics). */
+  readonly observe?: {
+    authEvent(type: AuthEventType): void;
+    sessionsRevoked(count: number): void;
+  };
   /** A migrated PGlite dump to start memory:// from (tests: ~0.6 s instead of ~3 s). */
   readonly pgliteTemplate?: Blob;
   readonly now?: () => number;
@@ -79,7 +84,10 @@ export async function openServices(
     const redis = config.redisUrl
       ? await openRedis(config.redisUrl, config.redisKeyPrefix)
       : undefined;
-    const revocations = await openRevocations(sessionStore, redis, config, now, onStoreError);
+    const revocations = counted(
+      await openRevocations(sessionStore, redis, config, now, onStoreError),
+      (count) => options.observe?.sessionsRevoked(count),
+    );
     // One process: in memory. (A shared store, e.g. Redis, implements the same port.)
     // With Redis, every instance counts into the same windows (docs/ARCHITECTURE.md).
     const failureCounter = redis
@@ -98,7 +106,9 @@ export async function openServices(
       },
       refreshTokenTtlSeconds: config.refreshTokenTtlSeconds,
       refreshReuseIntervalSeconds: config.refreshReuseIntervalSeconds,
-      audit: new AuditLog(new SqlAuditStore(database.db), now, onStoreError),
+      audit: new AuditLog(new SqlAuditStore(database.db), now, onStoreError, (type) =>
+        options.observe?.authEvent(type),
+      ),
       failureCounter,
       loginLimit: {
         maxFailures: config.loginMaxFailures,
@@ -177,4 +187,17 @@ async function openRevocations(
   for (const { id, untilSeconds } of await recent(now() - lifetimeMs))
     list.remember([id], untilSeconds);
   return list;
+}
+
+/** The same list, telling `onAdded` how many sessions each `add` ends. */
+function counted(list: RevocationList, onAdded: (count: number) => void): RevocationList {
+  return {
+    isRevoked: (sessionId, nowSeconds) => list.isRevoked(sessionId, nowSeconds),
+    add: async (sessionIds, untilSeconds) => {
+      onAdded(sessionIds.length);
+      await list.add(sessionIds, untilSeconds);
+    },
+    isReady: () => list.isReady(),
+    close: () => list.close(),
+  };
 }

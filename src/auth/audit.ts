@@ -39,9 +39,12 @@ export class AuditLog {
     private readonly store: AuditStore,
     private readonly now: () => number,
     private readonly onError: (what: string, error: unknown) => void,
+    /** Told about every event as it happens (metrics). */
+    private readonly observe: (type: AuthEventType) => void = () => undefined,
   ) {}
 
   async record(type: AuthEventType, event: AuditEvent = {}): Promise<void> {
+    this.observe(type);
     try {
       await this.store.append({
         at: new Date(this.now()),

@@ -14,7 +14,7 @@ import {
 } from 'graphql';
 import { AuthError, type AnyAuthError } from '../auth/errors';
 import type { Context } from '../schema/context';
-import { checkGuards, fieldRequirement, type Guard } from '../schema/directives/guards';
+import { enforceFor, fieldRequirement, type Guard } from '../schema/directives/guards';
 import { authErrorExtensions } from '../schema/to-graphql-error';
 
 export function mutationGuardPlugin(schema: GraphQLSchema): ApolloServerPlugin<Context> {
@@ -34,7 +34,7 @@ export function mutationGuardPlugin(schema: GraphQLSchema): ApolloServerPlugin<C
             try {
               const guards = guardsByField.get(name) ?? [];
               // Public fields need no token: verify only when a guard asks (lazy, as in queries).
-              if (guards.length > 0) checkGuards(guards, contextValue.auth.resolve());
+              if (guards.length > 0) enforceFor(guards, contextValue, `Mutation.${name}`);
             } catch (error) {
               if (!(error instanceof AuthError)) throw error;
               // Apollo answers errors from this hook with HTTP 500 unless told otherwise; this is

@@ -9,6 +9,8 @@ export interface Context {
   readonly sessions: Sessions;
   readonly accounts: Accounts;
   readonly audit: AuditLog;
+  /** Told about every refused guarded field (metrics); optional for tests. */
+  readonly onGuardDenied?: (field: string, reason: string) => void;
   /** Who is asking, as the transport tells (server.ts): for rate limits and logs. */
   readonly client: RequestClient;
 }

@@ -19,7 +19,7 @@ import {
 } from 'graphql';
 import type { Context } from '../context';
 import { GUARD_DIRECTIVE_NAMES } from './definitions';
-import { checkGuards, describeRequirement, fieldRequirement } from './guards';
+import { describeRequirement, enforceFor, fieldRequirement } from './guards';
 
 /** Resolvers that check guards: the proof, at start-up, that every guard is enforced. */
 const enforcing = new WeakSet<GraphQLFieldResolver<unknown, Context>>();
@@ -33,7 +33,7 @@ export function enforceGuards(schema: GraphQLSchema): GraphQLSchema {
       if (guards.length === 0) return field;
       const resolve = field.resolve ?? defaultFieldResolver;
       const checked: GraphQLFieldResolver<unknown, Context> = (source, args, ctx, info) => {
-        checkGuards(guards, ctx.auth.resolve());
+        enforceFor(guards, ctx, `${typeName}.${fieldName}`);
         return resolve(source, args, ctx, info);
       };
       enforcing.add(checked);

@@ -6,7 +6,8 @@
 import { getDirective } from '@graphql-tools/utils';
 import type { GraphQLFieldConfig, GraphQLObjectType, GraphQLSchema } from 'graphql';
 import type { Principal } from '../../auth/access-tokens';
-import { Forbidden, Unauthenticated } from '../../auth/errors';
+import { AuthError, Forbidden, Unauthenticated } from '../../auth/errors';
+import type { Context } from '../context';
 import { hasAnyRole, isRole, type Role } from '../../auth/roles';
 import { AUTH, HAS_ROLE, PUBLIC } from './definitions';
 
@@ -69,4 +70,23 @@ export function checkGuards(guards: readonly Guard[], caller: Principal | Unauth
 export function describeRequirement(guards: readonly Guard[]): string {
   const roles = guards.filter((g) => g.roles).map((g) => g.roles!.join(' or '));
   return roles.length > 0 ? `Requires role: ${roles.join('; and ')}.` : 'Requires authentication.';
+}
+
+/**
+ * Checks `guards` for this request's caller; a refusal is reported to the context's
+ * `onGuardDenied` (metrics) before it is thrown. Both guard sites call this one function.
+ */
+export function enforceFor(guards: readonly Guard[], ctx: Context, field: string): void {
+  try {
+    checkGuards(guards, ctx.auth.resolve());
+  } catch (error) {
+    const reason =
+      error instanceof Unauthenticated
+        ? error.reason
+        : error instanceof AuthError
+          ? error.code
+          : 'INTERNAL_SERVER_ERROR';
+    ctx.onGuardDenied?.(field, reason);
+    throw error;
+  }
 }
