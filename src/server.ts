@@ -18,7 +18,6 @@ import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/dis
 import { ApolloServerPluginLandingPageLocalDefault } from '@apollo/server/plugin/landingPage/default';
 import { timingSafeEqual } from 'node:crypto';
 import type { Config } from './config';
-import type { PasswordHasher } from './auth/passwords';
 import { createMetrics } from './metrics';
 import { FixedCaller, RequestAuth, type Caller } from './auth/authenticate';
 import { clientAddress, requestIdFrom } from './client-address';
@@ -84,14 +83,13 @@ export async function createServer(config: Config, options: AppOptions = {}): Pr
   const schema = benchmarkWithoutAuth
     ? await buildUnguardedSchemaForBenchmark()
     : await buildAuthSchema();
-  let hasher: PasswordHasher | undefined;
-  const metrics = createMetrics({ bcryptQueueDepth: () => hasher?.pending ?? 0 });
+  // Read at scrape time, after `services` exists.
+  const metrics = createMetrics({ bcryptQueueDepth: () => services.deps.hasher.pending });
   const services = await openServices(config, {
     onStoreError: (what, error) => logger.warn(what, errorFields(error)),
     observe: metrics,
     ...options,
   });
-  hasher = services.deps.hasher;
   const callerFor = benchmarkWithoutAuth
     ? await benchmarkCaller(services)
     : (authorization: string | undefined): Caller => new RequestAuth(services.deps, authorization);
