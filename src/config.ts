@@ -4,6 +4,7 @@
  * Every variable is read here and nowhere else. A bad value throws ConfigError naming the
  * variable, and main.ts prints that one line and exits.
  */
+import { join } from 'node:path';
 import { z } from 'zod';
 
 export const JWT_ALGORITHMS = ['HS256', 'RS256', 'ES256', 'EdDSA'] as const;
@@ -171,7 +172,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
 
   const database: Database =
     e.DATABASE_URL === undefined
-      ? { kind: 'embedded', dataDir: e.DATA_DIR }
+      ? { kind: 'embedded', dataDir: join(e.DATA_DIR, 'pgdata') }
       : e.DATABASE_URL === 'memory://'
         ? { kind: 'memory' }
         : { kind: 'postgres', url: e.DATABASE_URL };

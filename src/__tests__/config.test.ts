@@ -1,3 +1,4 @@
+import { join } from 'node:path';
 /**
  * The environment → Config (docs/API.md, "Configuration"): the defaults of the contract's
  * table, the duration syntax, and a ConfigError naming the variable for every bad value.
@@ -22,7 +23,7 @@ describe('loadConfig defaults', () => {
       env: 'development',
       port: 4000,
       host: '0.0.0.0',
-      database: { kind: 'embedded', dataDir: './data' },
+      database: { kind: 'embedded', dataDir: join('./data', 'pgdata') },
       dataDir: './data',
       redisUrl: undefined,
       jwt: {
@@ -99,7 +100,7 @@ describe('loadConfig values', () => {
       env: 'test',
       port: 8080,
       host: '127.0.0.1',
-      database: { kind: 'embedded', dataDir: '/var/lib/auth' },
+      database: { kind: 'embedded', dataDir: join('/var/lib/auth', 'pgdata') },
       redisUrl: 'redis://localhost:6379',
       jwt: { issuer: 'me', audience: 'you' },
       accessTokenTtlSeconds: 300,

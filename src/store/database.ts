@@ -3,6 +3,7 @@
  * Both are driven by drizzle with the same queries and the same migrations.
  */
 import type { PgDatabase, PgQueryResultHKT } from 'drizzle-orm/pg-core';
+import { mkdirSync } from 'node:fs';
 import { sql } from 'drizzle-orm';
 import type { Database as DatabaseConfig } from '../config';
 
@@ -37,6 +38,7 @@ async function openPglite(
   // Loaded only when used: a PostgreSQL deployment never pays for the WASM build.
   const { PGlite } = await import('@electric-sql/pglite');
   const { drizzle } = await import('drizzle-orm/pglite');
+  if (dataDir !== undefined) mkdirSync(dataDir, { recursive: true });
   const client = new PGlite(dataDir, template ? { loadDataDir: template } : {});
   await client.waitReady;
   const db = drizzle({ client }) as unknown as Database;
