@@ -14,6 +14,11 @@ export default tseslint.config(
     rules: { '@typescript-eslint/no-require-imports': 'off' },
   },
   {
+    // The example web app of cookie mode runs in the browser, as a classic script.
+    files: ['examples/web/**/*.js'],
+    languageOptions: { globals: globals.browser, sourceType: 'script' },
+  },
+  {
     files: ['**/*.ts'],
     plugins: { 'import-x': importX },
     settings: {

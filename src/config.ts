@@ -87,6 +87,34 @@ const environment = z.object({
   METRICS_TOKEN: z.string().min(16, 'must be at least 16 characters').optional(),
   BOOTSTRAP_ADMIN_USERNAME: z.string().min(1).optional(),
   BOOTSTRAP_ADMIN_PASSWORD: z.string().min(1).optional(),
+  /**
+   * Not in the contract: browser cookie mode (README, "Use it from a web app"). login and
+   * refresh put the refresh token in an HttpOnly cookie instead of the response body.
+   */
+  AUTH_COOKIE: z
+    .enum(['true', 'false'], { message: 'must be true or false' })
+    .default('false')
+    .transform((value) => value === 'true'),
+  /** Not in the contract: with AUTH_COOKIE, the origins allowed to call with credentials. */
+  CORS_ORIGINS: z
+    .string()
+    .default('')
+    .transform((text, ctx) => {
+      const origins = text
+        .split(',')
+        .map((origin) => origin.trim())
+        .filter((origin) => origin !== '');
+      for (const origin of origins) {
+        if (!isOrigin(origin)) {
+          ctx.addIssue({
+            code: 'custom',
+            message: `"${origin}" is not an origin (scheme://host[:port], e.g. http://localhost:5173)`,
+          });
+          return z.NEVER;
+        }
+      }
+      return origins;
+    }),
 });
 
 export type Database =
@@ -120,6 +148,10 @@ export interface Config {
   readonly logLevel: 'debug' | 'info' | 'warn' | 'error' | 'silent';
   readonly metricsToken: string | undefined;
   readonly bootstrapAdmin: { readonly username: string; readonly password: string } | undefined;
+  /** AUTH_COOKIE: the refresh token travels in an HttpOnly cookie (browser web apps). */
+  readonly authCookie: boolean;
+  /** CORS_ORIGINS: with authCookie, the origins granted CORS with credentials. */
+  readonly corsOrigins: readonly string[];
   /** Problems that production refuses but development only reports. */
   readonly warnings: readonly string[];
 }
@@ -169,6 +201,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       : 'BOOTSTRAP_ADMIN_USERNAME';
     throw new ConfigError(missing, 'must be set together with the other BOOTSTRAP_ADMIN_ variable');
   }
+  if (e.CORS_ORIGINS.length > 0 && !e.AUTH_COOKIE) {
+    warnings.push('CORS_ORIGINS has no effect without AUTH_COOKIE=true; every origin may call');
+  }
 
   const database: Database =
     e.DATABASE_URL === undefined
@@ -207,8 +242,20 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       e.BOOTSTRAP_ADMIN_USERNAME && e.BOOTSTRAP_ADMIN_PASSWORD
         ? { username: e.BOOTSTRAP_ADMIN_USERNAME, password: e.BOOTSTRAP_ADMIN_PASSWORD }
         : undefined,
+    authCookie: e.AUTH_COOKIE,
+    corsOrigins: e.CORS_ORIGINS,
     warnings,
   });
+}
+
+/** "https://app.example.com" or "http://localhost:5173": what a browser sends as Origin. */
+function isOrigin(text: string): boolean {
+  try {
+    const url = new URL(text);
+    return (url.protocol === 'http:' || url.protocol === 'https:') && url.origin === text;
+  } catch {
+    return false;
+  }
 }
 
 /** RFC 8725 §3.5: HMAC keys need full entropy; 32 bytes matches HS256's output size. */

@@ -25,6 +25,9 @@ async function main(): Promise<void> {
     const lines = [
       `GraphQL auth server ready at ${url}`,
       `Open it in a browser for Apollo Sandbox (${config.database.kind} database).`,
+      ...(config.authCookie
+        ? [`Cookie mode: the example web app is at ${url.slice(0, -'graphql'.length)}`]
+        : []),
       ...app.services.notes,
       ...(app.services.notes.length > 0 && !config.bootstrapAdmin
         ? [

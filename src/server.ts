@@ -10,11 +10,14 @@ import {
   type IncomingMessage,
   type ServerResponse,
 } from 'node:http';
-import { AsyncLocalStorage } from 'node:async_hooks';
 import type { AddressInfo, Socket } from 'node:net';
 import { ApolloServer, HeaderMap, type HTTPGraphQLRequest } from '@apollo/server';
 import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHttpServer';
-import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
+import {
+  ApolloServerPluginCacheControlDisabled,
+  ApolloServerPluginLandingPageDisabled,
+} from '@apollo/server/plugin/disabled';
+import { errorLogPlugin } from './plugins/error-log';
 import { ApolloServerPluginLandingPageLocalDefault } from '@apollo/server/plugin/landingPage/default';
 import { timingSafeEqual } from 'node:crypto';
 import type { Config } from './config';
@@ -27,6 +30,8 @@ import { buildAuthSchema, buildUnguardedSchemaForBenchmark } from './schema/buil
 import type { Context } from './schema/context';
 import { documentLimitRules, QUERY_LIMITS } from './schema/limits';
 import { createErrorFormatter } from './schema/to-graphql-error';
+import { EXAMPLE_PAGE_PATHS, serveExamplePage } from './example-page';
+import { RequestRefreshCookie } from './refresh-cookie';
 import { openServices, type ServiceOptions, type Services } from './services';
 
 export interface App {
@@ -94,8 +99,6 @@ export async function createServer(config: Config, options: AppOptions = {}): Pr
     ? await benchmarkCaller(services)
     : (authorization: string | undefined): Caller => new RequestAuth(services.deps, authorization);
   const httpServer = createHttpServer({ maxHeaderSize: MAX_HEADER_BYTES });
-  /** The request id of the request being handled, for log lines written deep inside Apollo. */
-  const requestIds = new AsyncLocalStorage<string>();
 
   const apollo = new ApolloServer<Context>({
     schema,
@@ -106,12 +109,11 @@ export async function createServer(config: Config, options: AppOptions = {}): Pr
     hideSchemaDetailsFromClientErrors: production,
     parseOptions: { maxTokens: QUERY_LIMITS.maxTokens },
     validationRules: documentLimitRules(),
-    formatError: createErrorFormatter({
-      production,
-      log: (message, error) =>
-        logger.error(message, { requestId: requestIds.getStore(), ...errorFields(error) }),
-    }),
+    formatError: createErrorFormatter({ production }),
     plugins: [
+      errorLogPlugin(logger),
+      // Cache hints are for CDNs; auth answers are per-user and never cached (no-store).
+      ApolloServerPluginCacheControlDisabled(),
       ...(benchmarkWithoutAuth ? [] : [mutationGuardPlugin(schema)]),
       ApolloServerPluginDrainHttpServer({ httpServer }),
       production
@@ -121,7 +123,13 @@ export async function createServer(config: Config, options: AppOptions = {}): Pr
   });
   await apollo.start();
 
-  const contextFor = (req: IncomingMessage, headers: HeaderMap, requestId: string): Context => ({
+  const contextFor = (
+    req: IncomingMessage,
+    headers: HeaderMap,
+    requestId: string,
+    refreshCookie: RequestRefreshCookie | undefined,
+  ): Context => ({
+    refreshCookie,
     auth: callerFor(headers.get('authorization')),
     sessions: services.sessions,
     accounts: services.accounts,
@@ -143,7 +151,7 @@ export async function createServer(config: Config, options: AppOptions = {}): Pr
     (req: IncomingMessage, res: ServerResponse, search: string, requestId: string) => Promise<void>
   > = {
     '/graphql': async (req, res, search, requestId) => {
-      if (req.method === 'OPTIONS') return preflight(res);
+      if (req.method === 'OPTIONS') return preflight(res, corsGrant(config, req.headers.origin));
       if (req.method !== 'GET' && req.method !== 'POST') {
         return sendJson(res, 405, graphqlError('Use GET or POST.', 'METHOD_NOT_ALLOWED'), {
           allow: 'GET, POST',
@@ -154,17 +162,35 @@ export async function createServer(config: Config, options: AppOptions = {}): Pr
         return sendJson(res, body.status, graphqlError(body.message, body.code));
       const headers = toHeaderMap(req);
       const request: HTTPGraphQLRequest = { method: req.method, headers, search, body };
+      // Cookie mode: resolvers read and set the refresh-token cookie through the context.
+      const refreshCookie = config.authCookie
+        ? new RequestRefreshCookie(
+            headers.get('cookie'),
+            CSRF_HEADERS.some((name) => (headers.get(name) ?? '') !== ''),
+            config.env !== 'development',
+          )
+        : undefined;
       const response = await apollo.executeHTTPGraphQLRequest({
         httpGraphQLRequest: request,
-        context: async () => contextFor(req, headers, requestId),
+        context: async () => contextFor(req, headers, requestId, refreshCookie),
       });
       for (const [name, value] of response.headers) res.setHeader(name, value);
+      if (refreshCookie?.setCookie) res.setHeader('set-cookie', refreshCookie.setCookie);
       res.setHeader('cache-control', 'no-store'); // responses carry tokens
       res.statusCode = response.status ?? 200;
       if (response.body.kind === 'complete') return void res.end(response.body.string);
       for await (const chunk of response.body.asyncIterator) res.write(chunk);
       res.end();
     },
+    // The example web app of cookie mode (examples/web), never in production.
+    ...(config.authCookie && !production
+      ? Object.fromEntries(
+          EXAMPLE_PAGE_PATHS.map((path) => [
+            path,
+            async (_req: IncomingMessage, res: ServerResponse) => serveExamplePage(res, path),
+          ]),
+        )
+      : {}),
     '/healthz': async (_req, res) => sendJson(res, 200, { status: 'ok' }),
     '/metrics': async (req, res) => {
       if (config.metricsToken && !bearerMatches(req.headers.authorization, config.metricsToken)) {
@@ -199,14 +225,14 @@ export async function createServer(config: Config, options: AppOptions = {}): Pr
     const search = queryStart === -1 ? '' : url.slice(queryStart);
     const requestId = requestIdFrom(req.headers['x-request-id']);
     res.setHeader('x-request-id', requestId);
-    setSecurityHeaders(res, production);
+    setSecurityHeaders(res, production, corsGrant(config, req.headers.origin));
     // Own properties only: "/constructor" must not find Object's.
     const route = Object.hasOwn(routes, path) ? routes[path] : undefined;
     const started = process.hrtime.bigint();
     res.once('finish', () => {
       const seconds = Number(process.hrtime.bigint() - started) / 1e9;
       metrics.requestFinished(route ? path : 'other', res.statusCode, seconds);
-      logger.info('request', {
+      logger.debug('request', {
         requestId,
         method: req.method,
         path,
@@ -215,14 +241,12 @@ export async function createServer(config: Config, options: AppOptions = {}): Pr
       });
     });
     if (!route) return sendJson(res, 404, { error: 'Not found. The API is at /graphql.' });
-    requestIds
-      .run(requestId, () => route(req, res, search, requestId))
-      .catch((error: unknown) => {
-        logger.error('request failed', { path, requestId, ...errorFields(error) });
-        if (!res.headersSent)
-          sendJson(res, 500, graphqlError('Internal server error', 'INTERNAL_SERVER_ERROR'));
-        else res.destroy();
-      });
+    route(req, res, search, requestId).catch((error: unknown) => {
+      logger.error('request failed', { path, requestId, ...errorFields(error) });
+      if (!res.headersSent)
+        sendJson(res, 500, graphqlError('Internal server error', 'INTERNAL_SERVER_ERROR'));
+      else res.destroy();
+    });
   });
 
   // Requests node cannot parse (headers over MAX_HEADER_BYTES, broken HTTP) get a JSON error too.
@@ -316,10 +340,27 @@ function toHeaderMap(req: IncomingMessage): HeaderMap {
   return headers;
 }
 
-/** Bearer tokens travel in a header, not a cookie, so any origin may call (no credentials). */
-function preflight(res: ServerResponse): void {
+/** The headers that show a request was made by script, not by a form (Apollo's CSRF list). */
+const CSRF_HEADERS = ['apollo-require-preflight', 'x-apollo-operation-name'] as const;
+
+/**
+ * The CORS headers for a request from `origin`. Bearer tokens travel in a header, not a cookie,
+ * so by default any origin may call, without credentials (`*`). In cookie mode the cookie is a
+ * credential: only the origins of CORS_ORIGINS are granted, with credentials; others get none.
+ */
+function corsGrant(config: Config, origin: string | undefined): Record<string, string> {
+  if (!config.authCookie) return { 'access-control-allow-origin': '*' };
+  if (origin === undefined || !config.corsOrigins.includes(origin)) return { vary: 'Origin' };
+  return {
+    'access-control-allow-origin': origin,
+    'access-control-allow-credentials': 'true',
+    vary: 'Origin',
+  };
+}
+
+function preflight(res: ServerResponse, cors: Record<string, string>): void {
   res.writeHead(204, {
-    'access-control-allow-origin': '*',
+    ...cors,
     'access-control-allow-methods': 'GET, POST, OPTIONS',
     'access-control-allow-headers':
       'authorization, content-type, apollo-require-preflight, x-apollo-operation-name, x-request-id',
@@ -328,8 +369,12 @@ function preflight(res: ServerResponse): void {
   res.end();
 }
 
-function setSecurityHeaders(res: ServerResponse, production: boolean): void {
-  res.setHeader('access-control-allow-origin', '*');
+function setSecurityHeaders(
+  res: ServerResponse,
+  production: boolean,
+  cors: Record<string, string>,
+): void {
+  for (const [name, value] of Object.entries(cors)) res.setHeader(name, value);
   res.setHeader('access-control-expose-headers', 'x-request-id');
   res.setHeader('x-content-type-options', 'nosniff');
   res.setHeader('referrer-policy', 'no-referrer');

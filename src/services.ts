@@ -12,6 +12,7 @@ import { loadSigningKeys, type SigningKeys } from './auth/keys';
 import { PasswordHasher } from './auth/passwords';
 import { seedUsers } from './auth/seed';
 import { Sessions } from './auth/sessions';
+import { VerifiedTokens } from './auth/verified-tokens';
 import { MemoryFailureCounter } from './store/failure-counter';
 import { RedisFailureCounter } from './store/redis-failure-counter';
 import { openDatabase, type DatabaseHandle } from './store/database';
@@ -106,6 +107,7 @@ export async function openServices(
       },
       refreshTokenTtlSeconds: config.refreshTokenTtlSeconds,
       refreshReuseIntervalSeconds: config.refreshReuseIntervalSeconds,
+      verifiedTokens: new VerifiedTokens(),
       audit: new AuditLog(new SqlAuditStore(database.db), now, onStoreError, (type) =>
         options.observe?.authEvent(type),
       ),

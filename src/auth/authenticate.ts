@@ -13,7 +13,7 @@ import { ServiceUnavailable, Unauthenticated } from './errors';
 const BEARER = /^bearer +([^\s]+) *$/i;
 
 export function authenticate(
-  deps: Pick<AuthDeps, 'accessTokens' | 'revocations' | 'now'>,
+  deps: Pick<AuthDeps, 'accessTokens' | 'revocations' | 'now' | 'verifiedTokens'>,
   authorization: string | undefined,
 ): Principal {
   const principal = identify(deps, authorization);
@@ -35,7 +35,7 @@ export function authenticate(
  * revocation list: see RequestAuth.forLogout, its only user.
  */
 export function identify(
-  deps: Pick<AuthDeps, 'accessTokens' | 'now'>,
+  deps: Pick<AuthDeps, 'accessTokens' | 'now' | 'verifiedTokens'>,
   authorization: string | undefined,
 ): Principal {
   if (authorization === undefined || authorization.trim() === '') {
@@ -48,7 +48,13 @@ export function identify(
       'The Authorization header must be "Bearer <accessToken>".',
     );
   }
-  return verifyAccessToken(deps.accessTokens, match[1]!, Math.floor(deps.now() / 1000));
+  const token = match[1]!;
+  const nowSeconds = Math.floor(deps.now() / 1000);
+  const known = deps.verifiedTokens?.get(token, nowSeconds);
+  if (known) return known;
+  const principal = verifyAccessToken(deps.accessTokens, token, nowSeconds);
+  deps.verifiedTokens?.set(token, principal);
+  return principal;
 }
 
 /** Who is calling: the principal, or the reason there is none. */
@@ -71,7 +77,10 @@ export class RequestAuth implements Caller {
   private result: Principal | Unauthenticated | undefined;
 
   constructor(
-    private readonly deps: Pick<AuthDeps, 'accessTokens' | 'revocations' | 'now'>,
+    private readonly deps: Pick<
+      AuthDeps,
+      'accessTokens' | 'revocations' | 'now' | 'verifiedTokens'
+    >,
     private readonly authorization: string | undefined,
   ) {}
 

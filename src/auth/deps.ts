@@ -5,6 +5,7 @@ import type { SessionStore, UserStore } from '../store/ports';
 import type { AccessTokenOptions } from './access-tokens';
 import type { AuditLog } from './audit';
 import type { PasswordHasher } from './passwords';
+import type { VerifiedTokens } from './verified-tokens';
 import type { LoginLimit } from './rate-limits';
 
 export interface AuthDeps {
@@ -21,6 +22,8 @@ export interface AuthDeps {
   readonly loginLimit: LoginLimit;
   /** Where every auth event is recorded (audit.ts). */
   readonly audit: AuditLog;
+  /** Tokens already verified by this process (verified-tokens.ts); optional for tests. */
+  readonly verifiedTokens?: VerifiedTokens;
   /** Milliseconds since the epoch; a parameter so tests can move time. */
   readonly now: () => number;
 }

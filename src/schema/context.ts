@@ -13,6 +13,26 @@ export interface Context {
   readonly onGuardDenied?: (field: string, reason: string) => void;
   /** Who is asking, as the transport tells (server.ts): for rate limits and logs. */
   readonly client: RequestClient;
+  /**
+   * The refresh-token cookie of this request and response; present only in cookie mode
+   * (AUTH_COOKIE=true). The resolvers decide between cookie and response body.
+   */
+  readonly refreshCookie?: RefreshCookie;
+}
+
+/** One request's refresh-token cookie: read from its Cookie header, written as Set-Cookie. */
+export interface RefreshCookie {
+  /** The refresh token the browser sent, if any. */
+  read(): string | undefined;
+  /** Sets the cookie on the response, for `maxAgeSeconds`. */
+  set(refreshToken: string, maxAgeSeconds: number): void;
+  /** Deletes the cookie in the browser (Max-Age=0). */
+  clear(): void;
+  /**
+   * Whether the request carried `apollo-require-preflight` or `x-apollo-operation-name`:
+   * headers a cross-site form cannot send, so a mutation using the cookie requires one (CSRF).
+   */
+  readonly preflighted: boolean;
 }
 
 export interface RequestClient {

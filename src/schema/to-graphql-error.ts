@@ -33,7 +33,31 @@ export function authErrorExtensions(error: AnyAuthError): Record<string, unknown
 
 export interface ErrorFormatterOptions {
   readonly production: boolean;
-  readonly log: (message: string, error: unknown) => void;
+}
+
+/**
+ * The errors an operator must hear about: a store that is not answering, or an exception
+ * nobody raised on purpose. Undefined for errors that are the client's (and for AuthErrors).
+ * errorLogPlugin logs these; the formatter masks them.
+ */
+export function unexpectedError(
+  error: unknown,
+): { kind: 'store unavailable' | 'unexpected error'; error: unknown } | undefined {
+  const original = unwrapResolverError(error);
+  if (original instanceof AuthError) return undefined;
+  if (isStoreUnavailable(original)) return { kind: 'store unavailable', error: original };
+  const code = original instanceof GraphQLError ? original.extensions.code : undefined;
+  if (original instanceof GraphQLError && code !== undefined && code !== 'INTERNAL_SERVER_ERROR') {
+    return undefined;
+  }
+  if (
+    original instanceof GraphQLError &&
+    original.originalError === undefined &&
+    code === undefined
+  ) {
+    return undefined; // parse and validation errors carry no code until Apollo adds one
+  }
+  return { kind: 'unexpected error', error: original };
 }
 
 export function createErrorFormatter(options: ErrorFormatterOptions) {
@@ -49,7 +73,6 @@ export function createErrorFormatter(options: ErrorFormatterOptions) {
       };
     }
     if (isStoreUnavailable(original)) {
-      options.log('store unavailable', original);
       const { locations, path } = formatted;
       return {
         message: 'A store this server depends on is not answering; try again shortly.',
@@ -64,7 +87,6 @@ export function createErrorFormatter(options: ErrorFormatterOptions) {
     if (original instanceof GraphQLError && code !== 'INTERNAL_SERVER_ERROR') {
       return stripStack(formatted);
     }
-    options.log('unexpected error', original);
     if (!options.production) return formatted;
     const { locations, path } = formatted;
     return {

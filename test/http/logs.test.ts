@@ -25,7 +25,7 @@ describe('the log', () => {
     const line = lines
       .map((l) => JSON.parse(l) as Record<string, unknown>)
       .find((l) => l.requestId === 'trace-abc-123');
-    expect(line).toMatchObject({ level: 'info', msg: 'request', path: '/graphql', status: 200 });
+    expect(line).toMatchObject({ level: 'debug', msg: 'request', path: '/graphql', status: 200 });
   });
 
   it('never contains a token, a password or a password hash, over a full session', async () => {

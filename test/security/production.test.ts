@@ -10,6 +10,7 @@ import { START_TIMEOUT_MS, firstCode, postGraphQL, rawRequest } from './support'
 
 const logged: { level: string; message: string; fields: Record<string, unknown> }[] = [];
 const capture: Logger = {
+  debug: (message, fields = {}) => void logged.push({ level: 'debug', message, fields }),
   info: (message, fields = {}) => void logged.push({ level: 'info', message, fields }),
   warn: (message, fields = {}) => void logged.push({ level: 'warn', message, fields }),
   error: (message, fields = {}) => void logged.push({ level: 'error', message, fields }),

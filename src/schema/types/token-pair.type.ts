@@ -6,7 +6,8 @@ export class TokenPair {
   accessToken!: string;
 
   @Field(() => String, {
-    description: 'Opaque; only for refresh and logout, never as a Bearer token.',
+    description:
+      'Opaque; only for refresh and logout, never as a Bearer token. Empty ("") in cookie mode, where it travels in an HttpOnly cookie instead.',
   })
   refreshToken!: string;
 
