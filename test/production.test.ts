@@ -6,19 +6,10 @@ import { spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import { ConfigError, loadConfig } from '../src/config';
+import { thrownBy } from '../src/__tests__/support/thrown-by';
 
 const ROOT = join(__dirname, '..');
 const STRONG_SECRET = randomBytes(48).toString('base64url');
-
-/** What `fn` throws; undefined when it returns. */
-function thrownBy(fn: () => unknown): unknown {
-  try {
-    fn();
-  } catch (error) {
-    return error;
-  }
-  return undefined;
-}
 
 describe('loadConfig with NODE_ENV=production', () => {
   it.each([

@@ -4,16 +4,7 @@ import { join } from 'node:path';
  * table, the duration syntax, and a ConfigError naming the variable for every bad value.
  */
 import { ConfigError, loadConfig, parseDurationSeconds } from '../config';
-
-/** What `fn` throws; undefined when it returns. */
-function thrownBy(fn: () => unknown): unknown {
-  try {
-    fn();
-  } catch (error) {
-    return error;
-  }
-  return undefined;
-}
+import { thrownBy } from './support/thrown-by';
 
 describe('loadConfig defaults', () => {
   it('are those of the contract table', () => {

@@ -14,6 +14,7 @@ import {
   type AccessTokenOptions,
 } from '../access-tokens';
 import { loadSigningKeys, type SigningKeys } from '../keys';
+import { thrownBy } from '../../__tests__/support/thrown-by';
 
 const NOW = 1_900_000_000;
 const TTL = 900;
@@ -71,16 +72,6 @@ function hs256Keys(secret = SECRET): SigningKeys {
 
 function optionsFor(keys: SigningKeys): AccessTokenOptions {
   return { keys, issuer: 'test-issuer', audience: 'test-audience', ttlSeconds: TTL };
-}
-
-/** What `fn` throws; undefined when it returns. */
-function thrownBy(fn: () => unknown): unknown {
-  try {
-    fn();
-  } catch (error) {
-    return error;
-  }
-  return undefined;
 }
 
 const INVALID = { code: 'UNAUTHENTICATED', reason: 'TOKEN_INVALID' };

@@ -23,6 +23,7 @@ import { loadSigningKeys } from '../keys';
 import { PasswordHasher } from '../passwords';
 import type { ClientInfo } from '../rate-limits';
 import { Sessions, type TokenPair } from '../sessions';
+import { thrownBy } from '../../__tests__/support/thrown-by';
 
 const ACCESS_TTL = 900;
 const REFRESH_TTL = 3600;
@@ -93,16 +94,6 @@ async function newUser(role: 'USER' | 'ADMIN' = 'USER') {
 /** The principal of an access token, as a request would see it (revocation included). */
 const principalOf = (pair: Pick<TokenPair, 'accessToken'>): Principal =>
   authenticate(deps, `Bearer ${pair.accessToken}`);
-
-/** What `fn` throws; undefined when it returns. */
-function thrownBy(fn: () => unknown): unknown {
-  try {
-    fn();
-  } catch (error) {
-    return error;
-  }
-  return undefined;
-}
 
 const REVOKED = { code: 'UNAUTHENTICATED', reason: 'TOKEN_REVOKED' };
 const INVALID = { code: 'UNAUTHENTICATED', reason: 'TOKEN_INVALID' };
