@@ -146,6 +146,7 @@ export async function openServices(
         if (!revocations.isReady()) throw new Error('the revocation list is not current');
       },
       close: async () => {
+        await deps.hasher.close();
         await failureCounter.close();
         await revocations.close();
         await redis?.close();

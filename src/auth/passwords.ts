@@ -4,10 +4,11 @@
  * bcrypt reads at most 72 bytes and stops at a NUL byte, so a long passphrase would be
  * silently truncated. We first hash the password with SHA-256 and give bcrypt the base64 of
  * that digest (44 ASCII bytes, no NUL): every character counts, and the bcrypt cost still
- * governs guessing. The async API runs hashing on libuv's thread pool, off the event loop.
+ * governs guessing. Hashing runs on worker threads of low priority (bcrypt-workers.ts), off the
+ * event loop.
  */
-import { createHash } from 'node:crypto';
-import bcrypt from 'bcrypt';
+import { createHash, randomUUID } from 'node:crypto';
+import { BcryptWorkers } from './bcrypt-workers';
 import { BadUserInput } from './errors';
 
 export const PASSWORD_MIN_LENGTH = 8;
@@ -26,25 +27,28 @@ export function checkPasswordPolicy(password: string): void {
 export class PasswordHasher {
   /** A real hash of a random password, compared against when the username is unknown. */
   private readonly dummyHash: Promise<string>;
-  private inFlight = 0;
 
-  constructor(private readonly cost: number) {
-    this.dummyHash = bcrypt.hash(prehash(String(Math.random())), cost);
+  constructor(
+    private readonly cost: number,
+    private readonly bcrypt = new BcryptWorkers(),
+  ) {
+    this.dummyHash = bcrypt.hash(prehash(randomUUID()), cost);
+    this.dummyHash.catch(() => undefined); // closed before it was needed: not an error
   }
 
-  /** Hashes and checks waiting for or running on the thread pool (a metric). */
+  /** Hashes and checks waiting for or running on a thread (a metric). */
   get pending(): number {
-    return this.inFlight;
+    return this.bcrypt.pending;
   }
 
   async hash(password: string): Promise<string> {
     checkPasswordPolicy(password);
-    return this.counted(bcrypt.hash(prehash(password), this.cost));
+    return this.bcrypt.hash(prehash(password), this.cost);
   }
 
   /** True when `password` matches `hash`. */
   async verify(password: string, hash: string): Promise<boolean> {
-    return this.counted(bcrypt.compare(prehash(password), hash));
+    return this.bcrypt.compare(prehash(password), hash);
   }
 
   /**
@@ -52,17 +56,12 @@ export class PasswordHasher {
    * response time does not tell which usernames exist (docs/API.md, "Errors").
    */
   async verifyNothing(password: string): Promise<false> {
-    await this.counted(bcrypt.compare(prehash(password), await this.dummyHash));
+    await this.bcrypt.compare(prehash(password), await this.dummyHash);
     return false;
   }
 
-  private async counted<T>(work: Promise<T>): Promise<T> {
-    this.inFlight++;
-    try {
-      return await work;
-    } finally {
-      this.inFlight--;
-    }
+  close(): Promise<void> {
+    return this.bcrypt.close();
   }
 }
 
