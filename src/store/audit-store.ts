@@ -1,5 +1,5 @@
 /** The audit log's storage: append, read newest first, and prune past the retention. */
-import { desc, eq, inArray, lt } from 'drizzle-orm';
+import { desc, eq, inArray, lt, sql } from 'drizzle-orm';
 import type { Database } from './database';
 import { isUuid } from './sql-user-store';
 import { authEvents } from './tables';
@@ -28,10 +28,25 @@ export interface AuditStore {
 const MAX_USER_AGENT = 512;
 
 export class SqlAuditStore implements AuditStore {
-  constructor(private readonly db: Database) {}
+  /** Every login and refresh runs it: prepared, so drizzle builds its SQL once. */
+  private readonly insert;
+
+  constructor(private readonly db: Database) {
+    this.insert = db
+      .insert(authEvents)
+      .values({
+        at: sql.placeholder('at'),
+        type: sql.placeholder('type'),
+        userId: sql.placeholder('userId'),
+        sessionId: sql.placeholder('sessionId'),
+        clientAddress: sql.placeholder('clientAddress'),
+        userAgent: sql.placeholder('userAgent'),
+      })
+      .prepare('append_auth_event');
+  }
 
   async append(event: NewAuthEvent): Promise<void> {
-    await this.db.insert(authEvents).values({
+    await this.insert.execute({
       ...event,
       userAgent: event.userAgent?.slice(0, MAX_USER_AGENT) ?? null,
     });

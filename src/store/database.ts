@@ -4,10 +4,16 @@
  */
 import type { PgDatabase, PgQueryResultHKT } from 'drizzle-orm/pg-core';
 import { mkdirSync } from 'node:fs';
-import { sql } from 'drizzle-orm';
+import { sql, type SQL } from 'drizzle-orm';
 import type { Database as DatabaseConfig } from '../config';
 
 export type Database = PgDatabase<PgQueryResultHKT>;
+
+/** The rows of a hand-written statement: node-postgres and PGlite both answer `{ rows }`. */
+export async function rowsOf<Row>(db: Database, statement: SQL): Promise<Row[]> {
+  const result = (await db.execute(statement)) as unknown as { rows: Row[] };
+  return result.rows;
+}
 
 export interface DatabaseHandle {
   readonly db: Database;

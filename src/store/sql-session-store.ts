@@ -1,6 +1,6 @@
 /** SessionStore over drizzle: one set of queries for PGlite and PostgreSQL. */
 import { and, count, eq, gt, inArray, isNotNull, isNull, lt, ne, or, sql } from 'drizzle-orm';
-import type { Database } from './database';
+import { rowsOf, type Database } from './database';
 import type { NewRefreshToken, RotationResult, SessionStore } from './ports';
 import { isUuid } from './sql-user-store';
 import { refreshTokens, sessions } from './tables';
@@ -12,67 +12,83 @@ export class SqlSessionStore implements SessionStore {
     session: { id: string; userId: string; createdAt: Date },
     first: NewRefreshToken,
   ): Promise<void> {
-    await this.db.transaction(async (tx) => {
-      await tx.insert(sessions).values({ ...session, expiresAt: first.expiresAt });
-      await tx.insert(refreshTokens).values({
-        tokenHash: first.hash,
-        sessionId: session.id,
-        createdAt: session.createdAt,
-        expiresAt: first.expiresAt,
-      });
-    });
+    // One statement, so one round trip and no BEGIN/COMMIT: it commits both rows or neither.
+    await this.db.execute(sql`
+      WITH session AS (
+        INSERT INTO sessions (id, user_id, created_at, expires_at)
+        VALUES (${session.id}::uuid, ${session.userId}::uuid,
+                ${timestamp(session.createdAt)}, ${timestamp(first.expiresAt)})
+        RETURNING id
+      )
+      INSERT INTO refresh_tokens (token_hash, session_id, created_at, expires_at)
+      SELECT ${first.hash}, id, ${timestamp(session.createdAt)}, ${timestamp(first.expiresAt)}
+      FROM session`);
   }
 
-  rotate(
+  async rotate(
+    tokenHash: string,
+    next: NewRefreshToken,
+    now: Date,
+    reuseIntervalSeconds: number,
+  ): Promise<RotationResult> {
+    // The usual case, a current token, in one statement. Its conditional UPDATE is the race's
+    // referee: concurrent callers queue on the row lock, and only the first still finds
+    // `retired_at IS NULL`. The others, and every other case, take the slower path below.
+    const [row] = await rowsOf<{ session_id: string; user_id: string | null }>(
+      this.db,
+      sql`
+      WITH retired AS (
+        UPDATE refresh_tokens SET retired_at = ${timestamp(now)}
+        WHERE token_hash = ${tokenHash} AND retired_at IS NULL
+          AND expires_at > ${timestamp(now)}
+        RETURNING session_id
+      ), session AS (
+        UPDATE sessions SET expires_at = greatest(expires_at, ${timestamp(next.expiresAt)})
+        WHERE id = (SELECT session_id FROM retired) AND revoked_at IS NULL
+          AND expires_at > ${timestamp(now)}
+        RETURNING id, user_id
+      ), issued AS (
+        INSERT INTO refresh_tokens (token_hash, session_id, created_at, expires_at)
+        SELECT ${next.hash}, id, ${timestamp(now)}, ${timestamp(next.expiresAt)} FROM session
+      )
+      SELECT retired.session_id, session.user_id
+      FROM retired LEFT JOIN session ON session.id = retired.session_id`,
+    );
+    if (!row) return this.rotateNotCurrent(tokenHash, next, now, reuseIntervalSeconds);
+    if (row.user_id === null) return { outcome: 'session-ended' };
+    return { outcome: 'rotated', sessionId: row.session_id, userId: row.user_id };
+  }
+
+  /** A token that is not current: retired (reissue or reuse), expired, or unknown. */
+  private rotateNotCurrent(
     tokenHash: string,
     next: NewRefreshToken,
     now: Date,
     reuseIntervalSeconds: number,
   ): Promise<RotationResult> {
     return this.db.transaction(async (tx): Promise<RotationResult> => {
-      // The conditional UPDATE is the race's referee: concurrent callers queue on the row lock,
-      // and only the first still finds `retired_at IS NULL`.
-      const retired = await tx
-        .update(refreshTokens)
-        .set({ retiredAt: now })
-        .where(
-          and(
-            eq(refreshTokens.tokenHash, tokenHash),
-            isNull(refreshTokens.retiredAt),
-            gt(refreshTokens.expiresAt, now),
-          ),
-        )
-        .returning({ sessionId: refreshTokens.sessionId });
-
-      let outcome: 'rotated' | 'reissued';
-      let sessionId: string;
-      if (retired[0]) {
-        outcome = 'rotated';
-        sessionId = retired[0].sessionId;
-      } else {
-        const [token] = await tx
-          .select()
-          .from(refreshTokens)
-          .where(eq(refreshTokens.tokenHash, tokenHash))
-          .limit(1);
-        if (!token) return { outcome: 'unknown' };
-        if (token.expiresAt <= now) return { outcome: 'expired' };
-        const retiredMs = now.getTime() - token.retiredAt!.getTime();
-        if (retiredMs >= reuseIntervalSeconds * 1000) {
-          // RFC 9700 §4.14.2: a retired refresh token came back, so one of its holders is not
-          // the user. Revoke the whole session; the caller tells every instance.
-          const [ended] = await tx
-            .update(sessions)
-            .set({ revokedAt: now })
-            .where(and(eq(sessions.id, token.sessionId), isNull(sessions.revokedAt)))
-            .returning({ userId: sessions.userId });
-          if (!ended) return { outcome: 'session-ended' };
-          return { outcome: 'reused', sessionId: token.sessionId, userId: ended.userId };
-        }
-        outcome = 'reissued';
-        sessionId = token.sessionId;
+      const [token] = await tx
+        .select()
+        .from(refreshTokens)
+        .where(eq(refreshTokens.tokenHash, tokenHash))
+        .limit(1);
+      if (!token) return { outcome: 'unknown' };
+      if (token.expiresAt <= now) return { outcome: 'expired' };
+      const sessionId = token.sessionId;
+      const retiredMs = now.getTime() - token.retiredAt!.getTime();
+      if (retiredMs >= reuseIntervalSeconds * 1000) {
+        // RFC 9700 §4.14.2: a retired refresh token came back, so one of its holders is not
+        // the user. Revoke the whole session; the caller tells every instance.
+        const [ended] = await tx
+          .update(sessions)
+          .set({ revokedAt: now })
+          .where(and(eq(sessions.id, sessionId), isNull(sessions.revokedAt)))
+          .returning({ userId: sessions.userId });
+        if (!ended) return { outcome: 'session-ended' };
+        return { outcome: 'reused', sessionId, userId: ended.userId };
       }
 
+      // Retired within the reuse interval (a client retrying): another token, same session.
       const [session] = await tx
         .update(sessions)
         .set({ expiresAt: sql`greatest(${sessions.expiresAt}, ${next.expiresAt})` })
@@ -87,7 +103,7 @@ export class SqlSessionStore implements SessionStore {
         createdAt: now,
         expiresAt: next.expiresAt,
       });
-      return { outcome, sessionId, userId: session.userId };
+      return { outcome: 'reissued', sessionId, userId: session.userId };
     });
   }
 
@@ -172,6 +188,11 @@ export class SqlSessionStore implements SessionStore {
       .returning({ hash: refreshTokens.tokenHash });
     return ended.length + tokens.length;
   }
+}
+
+/** A timestamptz parameter for hand-written SQL (drizzle maps Dates only for its own builders). */
+function timestamp(date: Date) {
+  return sql`${date.toISOString()}::timestamptz`;
 }
 
 function live(now: Date) {

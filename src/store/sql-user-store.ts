@@ -7,14 +7,20 @@ import { users } from './tables';
 const UNIQUE_VIOLATION = '23505';
 
 export class SqlUserStore implements UserStore {
-  constructor(private readonly db: Database) {}
+  /** Every login runs it: prepared, so drizzle builds its SQL once. */
+  private readonly byUsername;
 
-  async findByUsername(username: string): Promise<UserRecord | undefined> {
-    const rows = await this.db
+  constructor(private readonly db: Database) {
+    this.byUsername = db
       .select()
       .from(users)
-      .where(sql`lower(${users.username}) = lower(${username})`)
-      .limit(1);
+      .where(sql`lower(${users.username}) = lower(${sql.placeholder('username')})`)
+      .limit(1)
+      .prepare('user_by_username');
+  }
+
+  async findByUsername(username: string): Promise<UserRecord | undefined> {
+    const rows = await this.byUsername.execute({ username });
     return rows[0];
   }
 

@@ -157,6 +157,29 @@ describe('SqlSessionStore', () => {
     });
   });
 
+  it('extends the session to the new token, which rotates in turn', async () => {
+    const id = await newSession('e1');
+    const later = new Date(clock + 2 * 3_600_000); // past e1's expiry, before e2's
+    await sessions.rotate('e1', token('e2', 3 * 3_600_000), new Date(clock), 10);
+    expect(await sessions.isLive(id, later)).toBe(true);
+    expect(await sessions.rotate('e2', token('e3'), later, 10)).toMatchObject({
+      outcome: 'rotated',
+      sessionId: id,
+      userId,
+    });
+  });
+
+  it('refuses the current token of a revoked session, and issues nothing', async () => {
+    const id = await newSession('v1');
+    await sessions.revoke([id], new Date(clock));
+    expect(await sessions.rotate('v1', token('v2'), new Date(clock), 10)).toEqual({
+      outcome: 'session-ended',
+    });
+    expect(await sessions.rotate('v2', token('v3'), new Date(clock), 10)).toEqual({
+      outcome: 'unknown',
+    });
+  });
+
   it('lets exactly one of concurrent rotations of one token win', async () => {
     await newSession('race');
     const results = await Promise.all(
