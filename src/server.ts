@@ -60,6 +60,8 @@ export const MAX_BODY_BYTES = 100 * 1024;
 export const MAX_HEADER_BYTES = 128 * 1024;
 const READY_TIMEOUT_MS = 2000;
 const PRUNE_INTERVAL_MS = 10 * 60 * 1000;
+/** How long shutdown waits for requests still running (Apollo's drain waits as long). */
+const SHUTDOWN_GRACE_MS = 10_000;
 
 export const SANDBOX_DOCUMENT = `# Log in as a demo user, then copy accessToken into the Headers panel:
 #   Authorization: Bearer <accessToken>
@@ -241,18 +243,25 @@ export async function createServer(config: Config, options: AppOptions = {}): Pr
       });
     });
     if (!route) return sendJson(res, 404, { error: 'Not found. The API is at /graphql.' });
-    route(req, res, search, requestId).catch((error: unknown) => {
+    const handled = route(req, res, search, requestId).catch((error: unknown) => {
       logger.error('request failed', { path, requestId, ...errorFields(error) });
       if (!res.headersSent)
         sendJson(res, 500, graphqlError('Internal server error', 'INTERNAL_SERVER_ERROR'));
       else res.destroy();
     });
+    inFlight.add(handled);
+    void handled.finally(() => inFlight.delete(handled));
   });
 
   // Requests node cannot parse (headers over MAX_HEADER_BYTES, broken HTTP) get a JSON error too.
   httpServer.on('clientError', (error: NodeJS.ErrnoException, socket: Socket) => {
     answerClientError(error, socket);
   });
+
+  // Requests being handled. Apollo's drain waits only for those whose client is still
+  // connected; a login whose client went away still runs, and must finish before the
+  // database closes.
+  const inFlight = new Set<Promise<void>>();
 
   const pruner = setInterval(() => {
     services.prune().catch((error: unknown) => logger.warn('pruning failed', errorFields(error)));
@@ -272,6 +281,7 @@ export async function createServer(config: Config, options: AppOptions = {}): Pr
         clearInterval(pruner);
         await apollo.stop(); // the drain plugin stops accepting and waits for in-flight requests
         if (httpServer.listening) await new Promise((r) => httpServer.close(r));
+        await withTimeout(Promise.all(inFlight), SHUTDOWN_GRACE_MS).catch(() => undefined);
         await services.close();
       })();
       return closing;
