@@ -315,14 +315,8 @@ class HttpProblem {
 async function readBody(req: IncomingMessage): Promise<unknown> {
   const declared = Number(req.headers['content-length'] ?? 0);
   if (declared > MAX_BODY_BYTES) return tooLarge(req);
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of req) {
-    size += (chunk as Buffer).length;
-    if (size > MAX_BODY_BYTES) return tooLarge(req);
-    chunks.push(chunk as Buffer);
-  }
-  const text = Buffer.concat(chunks).toString('utf8');
+  const text = await readText(req);
+  if (text === undefined) return tooLarge(req);
   const type = (req.headers['content-type'] ?? '').toLowerCase();
   if (!type.startsWith('application/json') && !type.includes('+json')) return text;
   if (text === '') return {};
@@ -331,6 +325,34 @@ async function readBody(req: IncomingMessage): Promise<unknown> {
   } catch {
     return new HttpProblem(400, 'The request body is not valid JSON.', 'BAD_REQUEST');
   }
+}
+
+/**
+ * The body as UTF-8, or undefined past MAX_BODY_BYTES. Plain 'data'/'end' events: an async
+ * iterator over the request costs a few promises per request, and this runs on every one.
+ */
+function readText(req: IncomingMessage): Promise<string | undefined> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    const onData = (chunk: Buffer) => {
+      size += chunk.length;
+      if (size <= MAX_BODY_BYTES) return void chunks.push(chunk);
+      req.removeAllListeners('data').removeAllListeners('end');
+      resolve(undefined);
+    };
+    let ended = false;
+    req.on('data', onData);
+    req.once('end', () => {
+      ended = true;
+      resolve(Buffer.concat(chunks, size).toString('utf8'));
+    });
+    req.once('error', reject);
+    req.once('close', () => {
+      // The client went away before the end: nothing to answer.
+      if (!ended) reject(new Error('the request was aborted'));
+    });
+  });
 }
 
 function tooLarge(req: IncomingMessage): HttpProblem {
@@ -344,7 +366,8 @@ function tooLarge(req: IncomingMessage): HttpProblem {
 
 function toHeaderMap(req: IncomingMessage): HeaderMap {
   const headers = new HeaderMap();
-  for (const [name, value] of Object.entries(req.headers)) {
+  for (const name in req.headers) {
+    const value = req.headers[name];
     if (value !== undefined) headers.set(name, Array.isArray(value) ? value.join(', ') : value);
   }
   return headers;

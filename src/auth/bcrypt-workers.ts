@@ -5,13 +5,16 @@
  * burst of logins takes CPU away from every other request. Our threads raise their own
  * niceness first (Linux schedules threads one by one): the event loop wins the CPU whenever it
  * has work, and hashing still gets every idle cycle. One thread per core; more would not hash
- * faster. Threads start on demand, and keep the process alive only while they hash.
+ * faster. Threads start on demand, stop after IDLE_MS without work (each holds ~10 MB), and keep
+ * the process alive only while they hash.
  */
 import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
 
 /** Niceness of the hashing threads: 0 is the event loop's, 19 the lowest priority. */
 export const BCRYPT_THREAD_NICENESS = 10;
+/** A thread without work for this long stops; the next hash starts one again (~20 ms). */
+const IDLE_MS = 10_000;
 
 /**
  * What each thread runs. A string rather than a file: it must start the same way from dist/,
@@ -49,6 +52,7 @@ interface Settle<T> {
 interface Thread {
   readonly worker: Worker;
   job?: Job;
+  idle?: NodeJS.Timeout;
 }
 
 export class BcryptWorkers {
@@ -59,6 +63,7 @@ export class BcryptWorkers {
   constructor(
     private readonly size = availableParallelism(),
     private readonly niceness = BCRYPT_THREAD_NICENESS,
+    private readonly idleMs = IDLE_MS,
   ) {}
 
   /** Jobs waiting for a thread or running on one. */
@@ -102,6 +107,7 @@ export class BcryptWorkers {
       if (!thread) return;
       const job = this.queue.shift()!;
       thread.job = job;
+      clearTimeout(thread.idle);
       thread.worker.ref();
       thread.worker.postMessage({ op: job.op, data: job.data, saltOrHash: job.saltOrHash });
     }
@@ -123,6 +129,10 @@ export class BcryptWorkers {
       const job = thread.job;
       thread.job = undefined;
       worker.unref();
+      thread.idle = setTimeout(() => {
+        this.threads.delete(thread); // first, so that no job is given to a stopping thread
+        void worker.terminate();
+      }, this.idleMs).unref();
       if (message.error !== undefined) job?.done.reject(new Error(message.error));
       else if (job?.op === 'hash') job.done.resolve(message.result as string);
       else job?.done.resolve(message.result as boolean);
@@ -130,6 +140,7 @@ export class BcryptWorkers {
     });
     // A thread that dies takes only its own job with it; the next job starts a new one.
     const lost = (error: Error) => {
+      clearTimeout(thread.idle);
       if (!this.threads.delete(thread)) return;
       thread.job?.done.reject(error);
       thread.job = undefined;

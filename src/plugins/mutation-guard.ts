@@ -3,7 +3,7 @@
  * any guarded mutation field the caller may not use is refused whole, before any mutation
  * runs. `didResolveOperation` runs after validation and before execution, which is that moment.
  */
-import type { ApolloServerPlugin } from '@apollo/server';
+import type { ApolloServerPlugin, GraphQLRequestListener } from '@apollo/server';
 import {
   GraphQLError,
   Kind,
@@ -20,37 +20,36 @@ import { authErrorExtensions } from '../schema/to-graphql-error';
 export function mutationGuardPlugin(schema: GraphQLSchema): ApolloServerPlugin<Context> {
   const mutation = schema.getMutationType();
   const guardsByField = mutation ? mutationGuards(schema, mutation) : new Map<string, Guard[]>();
-  return {
-    async requestDidStart() {
-      return {
-        async didResolveOperation({ operation, document, contextValue }) {
-          if (operation?.operation !== 'mutation') return;
-          const fragments = new Map<string, FragmentDefinitionNode>();
-          for (const definition of document.definitions) {
-            if (definition.kind === Kind.FRAGMENT_DEFINITION)
-              fragments.set(definition.name.value, definition);
-          }
-          for (const name of rootFieldNames(operation.selectionSet, fragments, new Set())) {
-            try {
-              const guards = guardsByField.get(name) ?? [];
-              // Public fields need no token: verify only when a guard asks (lazy, as in queries).
-              if (guards.length > 0) enforceFor(guards, contextValue, `Mutation.${name}`);
-            } catch (error) {
-              if (!(error instanceof AuthError)) throw error;
-              // Apollo answers errors from this hook with HTTP 500 unless told otherwise; this is
-              // a client's error reported in the body, like a guarded query field's.
-              throw new GraphQLError(error.message, {
-                extensions: {
-                  ...authErrorExtensions(error as AnyAuthError),
-                  http: { status: 200 },
-                },
-              });
-            }
-          }
-        },
-      };
+  // One listener object for every request: nothing is allocated for a request but a query's
+  // early return.
+  const listener: GraphQLRequestListener<Context> = {
+    async didResolveOperation({ operation, document, contextValue }) {
+      if (operation?.operation !== 'mutation') return;
+      const fragments = new Map<string, FragmentDefinitionNode>();
+      for (const definition of document.definitions) {
+        if (definition.kind === Kind.FRAGMENT_DEFINITION)
+          fragments.set(definition.name.value, definition);
+      }
+      for (const name of rootFieldNames(operation.selectionSet, fragments, new Set())) {
+        try {
+          const guards = guardsByField.get(name) ?? [];
+          // Public fields need no token: verify only when a guard asks (lazy, as in queries).
+          if (guards.length > 0) enforceFor(guards, contextValue, `Mutation.${name}`);
+        } catch (error) {
+          if (!(error instanceof AuthError)) throw error;
+          // Apollo answers errors from this hook with HTTP 500 unless told otherwise; this is
+          // a client's error reported in the body, like a guarded query field's.
+          throw new GraphQLError(error.message, {
+            extensions: {
+              ...authErrorExtensions(error as AnyAuthError),
+              http: { status: 200 },
+            },
+          });
+        }
+      }
     },
   };
+  return { requestDidStart: async () => listener };
 }
 
 function mutationGuards(schema: GraphQLSchema, mutation: GraphQLObjectType): Map<string, Guard[]> {

@@ -3,12 +3,13 @@
  * priority than the event loop, and a clean close.
  */
 import { readdirSync, readFileSync } from 'node:fs';
+import { setTimeout as sleep } from 'node:timers/promises';
 import bcrypt from 'bcrypt';
 import { BCRYPT_THREAD_NICENESS, BcryptWorkers } from '../bcrypt-workers';
 
 const workers: BcryptWorkers[] = [];
-function start(size?: number): BcryptWorkers {
-  const pool = new BcryptWorkers(size);
+function start(size?: number, idleMs?: number): BcryptWorkers {
+  const pool = new BcryptWorkers(size, undefined, idleMs);
   workers.push(pool);
   return pool;
 }
@@ -65,6 +66,20 @@ describe('BcryptWorkers', () => {
       const added = [...niceness()].filter(([tid]) => !before.has(tid));
       expect(added.filter(([, nice]) => nice === BCRYPT_THREAD_NICENESS)).toHaveLength(2);
       expect(niceness().get(process.pid)).toBe(0);
+    },
+  );
+
+  (process.platform === 'linux' ? it : it.skip)(
+    'stops threads that stay idle, and starts one again for the next job',
+    async () => {
+      const hashing = () => [...niceness().values()].filter((n) => n === BCRYPT_THREAD_NICENESS);
+      const before = hashing().length;
+      const pool = start(1, 50);
+      await pool.hash('a', 4);
+      expect(hashing()).toHaveLength(before + 1);
+      await sleep(300);
+      expect(hashing()).toHaveLength(before);
+      expect(await pool.compare('a', await pool.hash('a', 4))).toBe(true);
     },
   );
 

@@ -32,8 +32,9 @@ export function enforceGuards(schema: GraphQLSchema): GraphQLSchema {
       const { guards } = fieldRequirement(schema, type, fieldName, field);
       if (guards.length === 0) return field;
       const resolve = field.resolve ?? defaultFieldResolver;
+      const path = `${typeName}.${fieldName}`;
       const checked: GraphQLFieldResolver<unknown, Context> = (source, args, ctx, info) => {
-        enforceFor(guards, ctx, `${typeName}.${fieldName}`);
+        enforceFor(guards, ctx, path);
         return resolve(source, args, ctx, info);
       };
       enforcing.add(checked);
