@@ -21,6 +21,10 @@ export function serveBenchmarked(port, close) {
     type: 'stats',
     peakRssMB: round(process.resourceUsage().maxRSS / 1024), // maxRSS is in KiB
     rssMB: round(process.memoryUsage.rss() / 2 ** 20),
+    ...(({ heapTotal, external }) => ({
+      heapTotalMB: round(heapTotal / 2 ** 20),
+      externalMB: round(external / 2 ** 20),
+    }))(process.memoryUsage()),
     eventLoopDelayP99Ms: round(delay.percentile(99) / 1e6),
     eventLoopDelayMaxMs: round(delay.max / 1e6),
     cpuMs: (({ user, system }) => round((user + system) / 1000))(process.cpuUsage(cpuSince)),

@@ -7,7 +7,7 @@
  * governs guessing. Hashing runs on worker threads of low priority (bcrypt-workers.ts), off the
  * event loop.
  */
-import { createHash, randomUUID } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { BcryptWorkers } from './bcrypt-workers';
 import { BadUserInput } from './errors';
 
@@ -25,15 +25,17 @@ export function checkPasswordPolicy(password: string): void {
 }
 
 export class PasswordHasher {
-  /** A real hash of a random password, compared against when the username is unknown. */
-  private readonly dummyHash: Promise<string>;
+  /** Compared against when the username is unknown: see unmatchableHash. */
+  private readonly dummyHash: string;
 
   constructor(
     private readonly cost: number,
-    private readonly bcrypt = new BcryptWorkers(),
+    private readonly bcrypt: Pick<
+      BcryptWorkers,
+      'hash' | 'compare' | 'pending' | 'close'
+    > = new BcryptWorkers(),
   ) {
-    this.dummyHash = bcrypt.hash(prehash(randomUUID()), cost);
-    this.dummyHash.catch(() => undefined); // closed before it was needed: not an error
+    this.dummyHash = unmatchableHash(cost);
   }
 
   /** Hashes and checks waiting for or running on a thread (a metric). */
@@ -56,7 +58,7 @@ export class PasswordHasher {
    * response time does not tell which usernames exist (docs/API.md, "Errors").
    */
   async verifyNothing(password: string): Promise<false> {
-    await this.bcrypt.compare(prehash(password), await this.dummyHash);
+    await this.bcrypt.compare(prehash(password), this.dummyHash);
     return false;
   }
 
@@ -64,6 +66,17 @@ export class PasswordHasher {
     return this.bcrypt.close();
   }
 }
+
+/**
+ * A bcrypt hash at `cost` that no password matches: a random salt and digest (184 random bits).
+ * Comparing against it is exactly the work of a real comparison, and needs no hashing at start.
+ */
+function unmatchableHash(cost: number): string {
+  const digits = Array.from(randomBytes(53), (byte) => BCRYPT_BASE64[byte & 63]).join('');
+  return `$2b$${String(cost).padStart(2, '0')}$${digits}`;
+}
+
+const BCRYPT_BASE64 = './ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789';
 
 function prehash(password: string): string {
   return createHash('sha256').update(password, 'utf8').digest('base64');

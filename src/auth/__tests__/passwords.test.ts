@@ -2,6 +2,7 @@
  * Passwords (docs/API.md, "Passwords"): 8 to 256 characters, bcrypt with the configured cost,
  * and every character counts — no silent 72-byte truncation, no stop at a NUL byte.
  */
+import bcrypt from 'bcrypt';
 import { BadUserInput } from '../errors';
 import { checkPasswordPolicy, PasswordHasher } from '../passwords';
 
@@ -78,5 +79,25 @@ describe('PasswordHasher', () => {
 
   it('answers false for a hash that is not bcrypt', async () => {
     await expect(hasher.verify('correct horse', 'not-a-hash')).resolves.toBe(false);
+  });
+});
+
+describe('the comparison for an unknown username', () => {
+  it('runs against a well-formed hash at the configured cost, which nothing matches', async () => {
+    const compared: string[] = [];
+    const engine = {
+      pending: 0,
+      hash: async () => '',
+      compare: async (_data: string, hash: string) => {
+        compared.push(hash);
+        return bcrypt.compare(_data, hash);
+      },
+      close: async () => undefined,
+    };
+    const withCost = new PasswordHasher(5, engine);
+    expect(await withCost.verifyNothing('whatever-password')).toBe(false);
+    expect(await withCost.verifyNothing('')).toBe(false);
+    expect(compared[0]).toMatch(/^\$2b\$05\$[./A-Za-z0-9]{53}$/);
+    expect(compared[1]).toBe(compared[0]); // one per process: every unknown username alike
   });
 });
