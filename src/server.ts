@@ -220,6 +220,11 @@ export async function createServer(config: Config, options: AppOptions = {}): Pr
       sendJson(res, 200, services.keys.jwks, { 'cache-control': 'public, max-age=300' }),
   };
 
+  // Requests being handled. Apollo's drain waits only for those whose client is still
+  // connected; a login whose client went away still runs, and must finish before the
+  // database closes.
+  const inFlight = new Set<Promise<void>>();
+
   httpServer.on('request', (req: IncomingMessage, res: ServerResponse) => {
     const url = req.url ?? '/';
     const queryStart = url.indexOf('?');
@@ -257,11 +262,6 @@ export async function createServer(config: Config, options: AppOptions = {}): Pr
   httpServer.on('clientError', (error: NodeJS.ErrnoException, socket: Socket) => {
     answerClientError(error, socket);
   });
-
-  // Requests being handled. Apollo's drain waits only for those whose client is still
-  // connected; a login whose client went away still runs, and must finish before the
-  // database closes.
-  const inFlight = new Set<Promise<void>>();
 
   const pruner = setInterval(() => {
     services.prune().catch((error: unknown) => logger.warn('pruning failed', errorFields(error)));
