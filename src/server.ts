@@ -11,13 +11,14 @@ import {
   type ServerResponse,
 } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
-import { ApolloServer, HeaderMap, type HTTPGraphQLRequest } from '@apollo/server';
+import { ApolloServer, HeaderMap } from '@apollo/server';
 import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHttpServer';
 import {
   ApolloServerPluginCacheControlDisabled,
   ApolloServerPluginLandingPageDisabled,
 } from '@apollo/server/plugin/disabled';
-import { errorLogPlugin } from './plugins/error-log';
+import { errorLogPlugin, logUnexpectedErrors } from './plugins/error-log';
+import { PreparedQueries } from './plugins/prepared-queries';
 import { ApolloServerPluginLandingPageLocalDefault } from '@apollo/server/plugin/landingPage/default';
 import { timingSafeEqual } from 'node:crypto';
 import type { Config } from './config';
@@ -102,6 +103,13 @@ export async function createServer(config: Config, options: AppOptions = {}): Pr
     : (authorization: string | undefined): Caller => new RequestAuth(services.deps, authorization);
   const httpServer = createHttpServer({ maxHeaderSize: MAX_HEADER_BYTES });
 
+  const formatError = createErrorFormatter({ production });
+  // Queries Apollo has accepted once skip its pipeline afterwards (see the module).
+  const prepared = new PreparedQueries({
+    schema,
+    formatError,
+    onErrors: (errors, context) => logUnexpectedErrors(logger, errors, context),
+  });
   const apollo = new ApolloServer<Context>({
     schema,
     introspection: !production,
@@ -111,9 +119,10 @@ export async function createServer(config: Config, options: AppOptions = {}): Pr
     hideSchemaDetailsFromClientErrors: production,
     parseOptions: { maxTokens: QUERY_LIMITS.maxTokens },
     validationRules: documentLimitRules(),
-    formatError: createErrorFormatter({ production }),
+    formatError,
     plugins: [
       errorLogPlugin(logger),
+      prepared.plugin(),
       // Cache hints are for CDNs; auth answers are per-user and never cached (no-store).
       ApolloServerPluginCacheControlDisabled(),
       ...(benchmarkWithoutAuth ? [] : [mutationGuardPlugin(schema)]),
@@ -127,12 +136,11 @@ export async function createServer(config: Config, options: AppOptions = {}): Pr
 
   const contextFor = (
     req: IncomingMessage,
-    headers: HeaderMap,
     requestId: string,
     refreshCookie: RequestRefreshCookie | undefined,
   ): Context => ({
     refreshCookie,
-    auth: callerFor(headers.get('authorization')),
+    auth: callerFor(req.headers.authorization),
     sessions: services.sessions,
     accounts: services.accounts,
     audit: services.deps.audit,
@@ -148,6 +156,8 @@ export async function createServer(config: Config, options: AppOptions = {}): Pr
     },
   });
 
+  let closing: Promise<void> | undefined;
+
   const routes: Record<
     string,
     (req: IncomingMessage, res: ServerResponse, search: string, requestId: string) => Promise<void>
@@ -162,20 +172,23 @@ export async function createServer(config: Config, options: AppOptions = {}): Pr
       const body = req.method === 'POST' ? await readBody(req) : undefined;
       if (body instanceof HttpProblem)
         return sendJson(res, body.status, graphqlError(body.message, body.code));
-      const headers = toHeaderMap(req);
-      const request: HTTPGraphQLRequest = { method: req.method, headers, search, body };
       // Cookie mode: resolvers read and set the refresh-token cookie through the context.
       const refreshCookie = config.authCookie
         ? new RequestRefreshCookie(
-            headers.get('cookie'),
-            CSRF_HEADERS.some((name) => (headers.get(name) ?? '') !== ''),
+            req.headers.cookie,
+            CSRF_HEADERS.some((name) => (req.headers[name] ?? '') !== ''),
             config.env !== 'development',
           )
         : undefined;
-      const response = await apollo.executeHTTPGraphQLRequest({
-        httpGraphQLRequest: request,
-        context: async () => contextFor(req, headers, requestId, refreshCookie),
-      });
+      const context = () => contextFor(req, requestId, refreshCookie);
+      const response =
+        (req.method === 'POST' && closing === undefined
+          ? await prepared.answer(body, req.headers['content-type'], req.headers.accept, context)
+          : undefined) ??
+        (await apollo.executeHTTPGraphQLRequest({
+          httpGraphQLRequest: { method: req.method, headers: toHeaderMap(req), search, body },
+          context: async () => context(),
+        }));
       for (const [name, value] of response.headers) res.setHeader(name, value);
       if (refreshCookie?.setCookie) res.setHeader('set-cookie', refreshCookie.setCookie);
       res.setHeader('cache-control', 'no-store'); // responses carry tokens
@@ -268,7 +281,6 @@ export async function createServer(config: Config, options: AppOptions = {}): Pr
   }, PRUNE_INTERVAL_MS);
   pruner.unref();
 
-  let closing: Promise<void> | undefined;
   return {
     services,
     listen: (port, host) =>

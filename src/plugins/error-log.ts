@@ -8,6 +8,23 @@ import { errorFields, type Logger } from '../logger';
 import type { Context } from '../schema/context';
 import { unexpectedError } from '../schema/to-graphql-error';
 
+/** Logs each of a request's errors that is unexpected; client errors are not logged. */
+export function logUnexpectedErrors(
+  logger: Logger,
+  errors: readonly unknown[],
+  context: Context,
+): void {
+  for (const error of errors) {
+    const problem = unexpectedError(error);
+    if (problem) {
+      logger.error(problem.kind, {
+        requestId: context.client.requestId,
+        ...errorFields(problem.error),
+      });
+    }
+  }
+}
+
 export function errorLogPlugin(logger: Logger): ApolloServerPlugin<Context> {
   const hooks = {
     async didEncounterErrors({
@@ -17,15 +34,7 @@ export function errorLogPlugin(logger: Logger): ApolloServerPlugin<Context> {
       errors: readonly unknown[];
       contextValue: Context;
     }): Promise<void> {
-      for (const error of errors) {
-        const problem = unexpectedError(error);
-        if (problem) {
-          logger.error(problem.kind, {
-            requestId: contextValue.client.requestId,
-            ...errorFields(problem.error),
-          });
-        }
-      }
+      logUnexpectedErrors(logger, errors, contextValue);
     },
   };
   return { requestDidStart: async () => hooks };
