@@ -38,6 +38,10 @@ export function identify(
   deps: Pick<AuthDeps, 'accessTokens' | 'now' | 'verifiedTokens'>,
   authorization: string | undefined,
 ): Principal {
+  const nowSeconds = Math.floor(deps.now() / 1000);
+  // A header seen before was parsed and verified then: the same string gives the same answer.
+  const known = authorization && deps.verifiedTokens?.get(authorization, nowSeconds);
+  if (known) return known;
   if (authorization === undefined || authorization.trim() === '') {
     throw new Unauthenticated('TOKEN_MISSING');
   }
@@ -48,12 +52,8 @@ export function identify(
       'The Authorization header must be "Bearer <accessToken>".',
     );
   }
-  const token = match[1]!;
-  const nowSeconds = Math.floor(deps.now() / 1000);
-  const known = deps.verifiedTokens?.get(token, nowSeconds);
-  if (known) return known;
-  const principal = verifyAccessToken(deps.accessTokens, token, nowSeconds);
-  deps.verifiedTokens?.set(token, principal);
+  const principal = verifyAccessToken(deps.accessTokens, match[1]!, nowSeconds);
+  deps.verifiedTokens?.set(authorization, principal);
   return principal;
 }
 

@@ -1,33 +1,35 @@
 /**
- * Access tokens this process has already verified, with their principals, until they expire.
+ * Authorization headers whose access token this process has already verified, with their
+ * principals, until the token expires.
  *
- * Verification (signature + claims) gives the same answer for the same token string until its
- * `exp`: the keys are fixed for the life of the process and `nbf` only moves into the past. So
- * a repeated token skips the signature check (~25 µs); the revocation check still runs on every
- * request, after this lookup. Bounded: the oldest entries go first.
+ * Parsing and verification (signature + claims) give the same answer for the same header until
+ * the token's `exp`: the keys are fixed for the life of the process and `nbf` only moves into
+ * the past. So a repeated header skips both (~25 µs); the revocation check still runs on every
+ * request, after this lookup. Keyed by the whole header, so a hit needs no parsing at all.
+ * Bounded: the oldest entries go first.
  */
 import { CLOCK_TOLERANCE_SECONDS, type Principal } from './access-tokens';
 
 export class VerifiedTokens {
-  private readonly byToken = new Map<string, Principal>();
+  private readonly byHeader = new Map<string, Principal>();
 
   constructor(private readonly maxEntries = 10_000) {}
 
-  /** The principal of a token verified before and not expired at `nowSeconds`. */
-  get(token: string, nowSeconds: number): Principal | undefined {
-    const principal = this.byToken.get(token);
+  /** The principal of a header verified before, its token not expired at `nowSeconds`. */
+  get(header: string, nowSeconds: number): Principal | undefined {
+    const principal = this.byHeader.get(header);
     if (principal === undefined) return undefined;
     if (principal.expiresAt <= nowSeconds - CLOCK_TOLERANCE_SECONDS) {
-      this.byToken.delete(token); // verify again: it answers TOKEN_EXPIRED
+      this.byHeader.delete(header); // verify again: it answers TOKEN_EXPIRED
       return undefined;
     }
     return principal;
   }
 
-  set(token: string, principal: Principal): void {
-    if (this.byToken.size >= this.maxEntries) {
-      this.byToken.delete(this.byToken.keys().next().value!);
+  set(header: string, principal: Principal): void {
+    if (this.byHeader.size >= this.maxEntries) {
+      this.byHeader.delete(this.byHeader.keys().next().value!);
     }
-    this.byToken.set(token, principal);
+    this.byHeader.set(header, principal);
   }
 }

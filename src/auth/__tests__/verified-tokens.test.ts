@@ -10,18 +10,18 @@ const principal = (expiresAt: number): Principal => ({
 });
 
 describe('VerifiedTokens', () => {
-  it('answers a verified token until it expires, then forgets it', () => {
+  it('answers a verified header until its token expires, then forgets it', () => {
     const cache = new VerifiedTokens();
-    cache.set('a.b.c', principal(1000));
-    expect(cache.get('a.b.c', 990)).toEqual(principal(1000));
-    expect(cache.get('a.b.c', 1000 + CLOCK_TOLERANCE_SECONDS)).toBeUndefined();
-    expect(cache.get('a.b.c', 990)).toBeUndefined();
+    cache.set('Bearer a.b.c', principal(1000));
+    expect(cache.get('Bearer a.b.c', 990)).toEqual(principal(1000));
+    expect(cache.get('Bearer a.b.c', 1000 + CLOCK_TOLERANCE_SECONDS)).toBeUndefined();
+    expect(cache.get('Bearer a.b.c', 990)).toBeUndefined();
   });
 
-  it('knows only the exact token string', () => {
+  it('knows only the exact header string', () => {
     const cache = new VerifiedTokens();
-    cache.set('a.b.c', principal(1000));
-    expect(cache.get('a.b.d', 990)).toBeUndefined();
+    cache.set('Bearer a.b.c', principal(1000));
+    expect(cache.get('Bearer a.b.d', 990)).toBeUndefined();
   });
 
   it('keeps at most maxEntries, dropping the oldest', () => {
