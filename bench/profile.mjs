@@ -3,7 +3,8 @@
  *
  *   npm run build && node bench/profile.mjs [me | no-auth | public | plain | login] [seconds]
  *
- * me, no-auth, public and plain: 50 connections as in run.mjs; login: the storm's 8.
+ * me, no-auth, public and plain: 50 connections as in run.mjs; login: the storm's 8. On
+ * memory://, or on PostgreSQL + Redis when DATABASE_URL and REDIS_URL are both set.
  *
  * The server runs with node --cpu-prof; its profile goes to bench/results/profiles/ (git-ignored,
  * never committed). Only the samples of the loaded window are counted, not start-up.
@@ -45,7 +46,11 @@ if (!target) throw new Error(`unknown target ${name}; one of ${Object.keys(TARGE
 const dir = fileURLToPath(new URL('results/profiles/', import.meta.url));
 const server = await startServer(target.script, {
   args: target.args,
-  env: { DATABASE_URL: 'memory://', REDIS_URL: '' },
+  // memory://, or PostgreSQL + Redis when both DATABASE_URL and REDIS_URL are set.
+  env:
+    process.env.DATABASE_URL && process.env.REDIS_URL
+      ? {}
+      : { DATABASE_URL: 'memory://', REDIS_URL: '' },
   log: `${dir}${name}.log`,
   execArgv: [
     '--cpu-prof',

@@ -3,6 +3,8 @@
  * tests send each request twice: the first always goes through Apollo, the second through
  * the short way when it applies, and both answers must be the same bytes.
  */
+import { Writable } from 'node:stream';
+import { jsonLogger } from '../../src/logger';
 import { PreparedQueries } from '../../src/plugins/prepared-queries';
 import { startTestServer, type TestServer } from '../support/harness';
 
@@ -158,6 +160,54 @@ describe('prepared queries', () => {
     });
     expect(response.status).toBe(200);
     expect(answer).not.toHaveBeenCalled();
+  });
+});
+
+describe('an unexpected error in a prepared query', () => {
+  const lines: string[] = [];
+  let production: TestServer;
+  beforeAll(async () => {
+    production = await startTestServer(
+      {
+        NODE_ENV: 'production',
+        BOOTSTRAP_ADMIN_USERNAME: 'root',
+        BOOTSTRAP_ADMIN_PASSWORD: 'a long admin passphrase',
+      },
+      {
+        logger: jsonLogger({
+          level: 'error',
+          destination: new Writable({
+            write(chunk: Buffer, _encoding, done) {
+              lines.push(...chunk.toString('utf8').split('\n').filter(Boolean));
+              done();
+            },
+          }),
+        }),
+      },
+    );
+  }, 30_000);
+  afterAll(() => production.close());
+
+  it('is masked and logged as Apollo does it', async () => {
+    const { accessToken } = await production.login('root', 'a long admin passphrase');
+    jest
+      .spyOn(production.app.services.accounts, 'listUsers')
+      .mockRejectedValue(new Error('relation "users" leaked'));
+    const request = () =>
+      fetch(`${production.url}/graphql`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', authorization: `Bearer ${accessToken}` },
+        body: JSON.stringify({ query: '{ users { id } }' }),
+      }).then(async (r) => ({ status: r.status, body: await r.text() }));
+    const first = await request();
+    answer.mockClear();
+    const second = await request();
+    expect(await answer.mock.results[0]?.value).toBeDefined(); // the short way answered
+    expect(second).toEqual(first);
+    expect(second.body).not.toContain('leaked');
+    expect(JSON.parse(second.body).errors[0].extensions).toEqual({ code: 'INTERNAL_SERVER_ERROR' });
+    const logged = lines.filter((line) => line.includes('leaked'));
+    expect(logged).toHaveLength(2);
   });
 });
 
