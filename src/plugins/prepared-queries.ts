@@ -7,8 +7,9 @@
  * The plugin remembers each query document that Apollo parsed and validated with our rules.
  * A later POST of the same source runs straight through graphql's `execute`, and its errors
  * pass through the same formatter and error log as Apollo's. Everything else returns
- * undefined and goes to Apollo: unknown documents, mutations, GET, persisted queries, other
- * media types, and requests whose variables do not fit (nothing ran; Apollo explains).
+ * undefined and goes to Apollo: unknown documents, mutations, GET, persisted queries, Accept
+ * headers that want neither JSON type, and requests whose variables do not fit (nothing ran;
+ * Apollo explains).
  *
  * What Apollo does for a request that this module must do too: a plugin with request hooks
  * beyond errorLogPlugin (didEncounterErrors) and mutationGuardPlugin (mutations only) needs
@@ -29,10 +30,14 @@ import {
   type GraphQLFormattedError,
   type GraphQLSchema,
 } from 'graphql';
+import Negotiator from 'negotiator';
 import type { Context } from '../schema/context';
 
-/** The documents kept: enough for an application's operations, bounded against abuse. */
-export const PREPARED_LIMITS = { documents: 200, sourceLength: 2048 } as const;
+/**
+ * The documents kept: enough for an application's operations, bounded against abuse; and as
+ * many distinct Accept headers, whose negotiated content type is remembered.
+ */
+export const PREPARED_LIMITS = { documents: 200, sourceLength: 2048, acceptHeaders: 200 } as const;
 
 export interface PreparedQueriesOptions {
   readonly schema: GraphQLSchema;
@@ -43,10 +48,19 @@ export interface PreparedQueriesOptions {
 }
 
 const JSON_TYPE = 'application/json; charset=utf-8';
+const GRAPHQL_RESPONSE_TYPE = 'application/graphql-response+json; charset=utf-8';
+/** What Apollo offers a single result as, in its order (the last is not ours to answer). */
+const APOLLO_TYPES = [
+  JSON_TYPE,
+  GRAPHQL_RESPONSE_TYPE,
+  'application/json; callbackSpec=1.0; charset=utf-8',
+];
 const BODY_KEYS = new Set(['query', 'variables', 'operationName', 'extensions']);
 
 export class PreparedQueries {
   private readonly documents = new Map<string, DocumentNode>();
+  /** Accept header → the content type Apollo would choose, or null for Apollo to decide. */
+  private readonly contentTypes = new Map<string, string | null>();
 
   constructor(private readonly options: PreparedQueriesOptions) {}
 
@@ -78,8 +92,8 @@ export class PreparedQueries {
   ): Promise<HTTPGraphQLResponse | undefined> {
     // A JSON content type is never one a cross-site form can send: Apollo's CSRF rule holds.
     if (!contentType?.toLowerCase().startsWith('application/json')) return undefined;
-    if (accept !== undefined && accept !== '' && accept !== '*/*' && accept !== 'application/json')
-      return undefined;
+    const type = this.contentTypeFor(accept);
+    if (type === null) return undefined;
     const request = parseRequest(body);
     if (!request) return undefined;
     const document = this.documents.get(request.query);
@@ -97,11 +111,24 @@ export class PreparedQueries {
     });
     // No data: the variables did not fit, so no resolver ran. Apollo words that error.
     if (result.data === undefined) return undefined;
-    return this.respond(result, contextValue);
+    return this.respond(result, contextValue, type);
   }
 
-  private respond(result: ExecutionResult, context: Context): HTTPGraphQLResponse {
-    const headers = new HeaderMap([['content-type', JSON_TYPE]]);
+  /** Apollo's choice of content type for this Accept header, or null to leave it to Apollo. */
+  private contentTypeFor(accept: string | undefined): string | null {
+    if (!accept) return JSON_TYPE;
+    let type = this.contentTypes.get(accept);
+    if (type === undefined) {
+      const preferred = new Negotiator({ headers: { accept } }).mediaType(APOLLO_TYPES);
+      type = preferred === JSON_TYPE || preferred === GRAPHQL_RESPONSE_TYPE ? preferred : null;
+      if (this.contentTypes.size < PREPARED_LIMITS.acceptHeaders)
+        this.contentTypes.set(accept, type);
+    }
+    return type;
+  }
+
+  private respond(result: ExecutionResult, context: Context, type: string): HTTPGraphQLResponse {
+    const headers = new HeaderMap([['content-type', type]]);
     let status = 200;
     let errors: GraphQLFormattedError[] | undefined;
     if (result.errors) {

@@ -125,12 +125,33 @@ describe('prepared queries', () => {
   });
 
   it.each([
-    ['an Accept header Apollo negotiates', { accept: 'application/graphql-response+json' }, {}],
-    ['a persisted query extension', {}, { extensions: { persistedQuery: { version: 1 } } }],
-  ])('leaves %s to Apollo', async (_name, headers, extra) => {
+    ['*/*'],
+    ['application/json'],
+    ['application/graphql-response+json'],
+    ['application/graphql-response+json,application/json;q=0.9'],
+    [
+      'application/graphql-response+json, application/graphql+json, application/json, multipart/mixed',
+    ],
+    ['multipart/mixed;deferSpec=20220824, application/json'],
+  ])('negotiates Accept: %s as Apollo does', async (accept) => {
+    // A document of its own, so that the first request goes to Apollo.
+    const query = `{ greeting${accept.length}: publicMessage }`;
+    const { first, second } = await twice({ query }, { accept });
+    expect(first.prepared).toBe(false);
+    expect(second).toEqual({ ...first, prepared: true });
+  });
+
+  it('leaves an Accept header that wants no JSON to Apollo', async () => {
+    const { first, second } = await twice({ query: '{ __typename }' }, { accept: 'text/plain' });
+    expect(second.prepared).toBe(false);
+    expect(second.status).toBe(406);
+    expect(second).toEqual(first);
+  });
+
+  it('leaves a persisted query extension to Apollo', async () => {
     const query = '{ publicMessage __typename }';
     await post({ query });
-    const other = await post({ query, ...extra }, headers);
+    const other = await post({ query, extensions: { persistedQuery: { version: 1 } } });
     expect(other.prepared).toBe(false);
   });
 
