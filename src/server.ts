@@ -105,7 +105,7 @@ export async function createServer(config: Config, options: AppOptions = {}): Pr
 
   const formatError = createErrorFormatter({ production });
   // Queries Apollo has accepted once skip its pipeline afterwards (see the module).
-  const prepared = new PreparedQueries({
+  const preparedQueries = new PreparedQueries({
     schema,
     formatError,
     onErrors: (errors, context) => logUnexpectedErrors(logger, errors, context),
@@ -122,7 +122,7 @@ export async function createServer(config: Config, options: AppOptions = {}): Pr
     formatError,
     plugins: [
       errorLogPlugin(logger),
-      prepared.plugin(),
+      preparedQueries.plugin(),
       // Cache hints are for CDNs; auth answers are per-user and never cached (no-store).
       ApolloServerPluginCacheControlDisabled(),
       ...(benchmarkWithoutAuth ? [] : [mutationGuardPlugin(schema)]),
@@ -181,10 +181,18 @@ export async function createServer(config: Config, options: AppOptions = {}): Pr
           )
         : undefined;
       const context = () => contextFor(req, requestId, refreshCookie);
+      // A query Apollo has accepted before skips its pipeline; once stopping, Apollo decides.
+      const prepared =
+        req.method === 'POST' && closing === undefined
+          ? await preparedQueries.answer(
+              body,
+              req.headers['content-type'],
+              req.headers.accept,
+              context,
+            )
+          : undefined;
       const response =
-        (req.method === 'POST' && closing === undefined
-          ? await prepared.answer(body, req.headers['content-type'], req.headers.accept, context)
-          : undefined) ??
+        prepared ??
         (await apollo.executeHTTPGraphQLRequest({
           httpGraphQLRequest: { method: req.method, headers: toHeaderMap(req), search, body },
           context: async () => context(),
