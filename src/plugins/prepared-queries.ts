@@ -185,7 +185,7 @@ function parseRequest(body: unknown): GraphQLRequestBody | undefined {
   if (typeof query !== 'string') return undefined;
   if (variables != null && !isRecord(variables)) return undefined;
   if (operationName != null && typeof operationName !== 'string') return undefined;
-  // Persisted queries (and any extension Apollo may interpret) stay with Apollo.
+  // Persisted queries stay with Apollo; it reads no other extension, and neither do we.
   if (extensions != null && (!isRecord(extensions) || 'persistedQuery' in extensions))
     return undefined;
   return {
