@@ -1,5 +1,6 @@
 /** `npm start`: config → server → listen; signals. The only place that exits the process. */
 import 'reflect-metadata';
+import { constants } from 'node:os';
 import { ConfigError, loadConfig, type Config } from './config';
 import { errorFields, jsonLogger } from './logger';
 import { createServer } from './server';
@@ -38,9 +39,14 @@ async function main(): Promise<void> {
     process.stdout.write(`\n  ${lines.join('\n  ')}\n\n`);
   }
 
+  // The first signal stops gracefully (in-flight requests finish, up to the grace period); a
+  // second one, e.g. Ctrl-C pressed again, exits at once with the signal's conventional status.
   let stopping = false;
-  const stop = (signal: string) => {
-    if (stopping) return;
+  const stop = (signal: NodeJS.Signals) => {
+    if (stopping) {
+      logger.warn('stopped without waiting', { signal });
+      process.exit(128 + constants.signals[signal]);
+    }
     stopping = true;
     logger.info('shutting down', { signal });
     app.close().then(
@@ -51,8 +57,8 @@ async function main(): Promise<void> {
       },
     );
   };
-  process.on('SIGTERM', () => stop('SIGTERM'));
-  process.on('SIGINT', () => stop('SIGINT'));
+  process.on('SIGTERM', stop);
+  process.on('SIGINT', stop);
 }
 
 main().catch((error: unknown) => {

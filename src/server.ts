@@ -8,11 +8,11 @@
 import {
   createServer as createHttpServer,
   type IncomingMessage,
+  type Server as HttpServer,
   type ServerResponse,
 } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import { ApolloServer, HeaderMap } from '@apollo/server';
-import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHttpServer';
 import {
   ApolloServerPluginCacheControlDisabled,
   ApolloServerPluginLandingPageDisabled,
@@ -61,7 +61,7 @@ export const MAX_BODY_BYTES = 100 * 1024;
 export const MAX_HEADER_BYTES = 128 * 1024;
 const READY_TIMEOUT_MS = 2000;
 const PRUNE_INTERVAL_MS = 10 * 60 * 1000;
-/** How long shutdown waits for requests still running (Apollo's drain waits as long). */
+/** How long shutdown waits for the requests still running. */
 const SHUTDOWN_GRACE_MS = 10_000;
 
 export const SANDBOX_DOCUMENT = `# Log in as a demo user, then copy accessToken into the Headers panel:
@@ -114,6 +114,9 @@ export async function createServer(config: Config, options: AppOptions = {}): Pr
     schema,
     introspection: !production,
     csrfPrevention: true,
+    // src/main.ts owns SIGINT/SIGTERM. Apollo's own handlers would re-raise the signal after
+    // stop(), which our handler ignores, so the process never exited.
+    stopOnTerminationSignals: false,
     allowBatchedHttpRequests: false,
     includeStacktraceInErrorResponses: false,
     hideSchemaDetailsFromClientErrors: production,
@@ -126,7 +129,6 @@ export async function createServer(config: Config, options: AppOptions = {}): Pr
       // Cache hints are for CDNs; auth answers are per-user and never cached (no-store).
       ApolloServerPluginCacheControlDisabled(),
       ...(benchmarkWithoutAuth ? [] : [mutationGuardPlugin(schema)]),
-      ApolloServerPluginDrainHttpServer({ httpServer }),
       production
         ? ApolloServerPluginLandingPageDisabled()
         : ApolloServerPluginLandingPageLocalDefault({ embed: true, document: SANDBOX_DOCUMENT }),
@@ -241,9 +243,8 @@ export async function createServer(config: Config, options: AppOptions = {}): Pr
       sendJson(res, 200, services.keys.jwks, { 'cache-control': 'public, max-age=300' }),
   };
 
-  // Requests being handled. Apollo's drain waits only for those whose client is still
-  // connected; a login whose client went away still runs, and must finish before the
-  // database closes.
+  // Requests being handled, including those whose client went away: a login still runs, and
+  // must finish before the database closes.
   const inFlight = new Set<Promise<void>>();
 
   httpServer.on('request', (req: IncomingMessage, res: ServerResponse) => {
@@ -253,6 +254,7 @@ export async function createServer(config: Config, options: AppOptions = {}): Pr
     const search = queryStart === -1 ? '' : url.slice(queryStart);
     const requestId = requestIdFrom(req.headers['x-request-id']);
     res.setHeader('x-request-id', requestId);
+    if (closing) res.setHeader('connection', 'close');
     setSecurityHeaders(res, production, corsGrant(config, req.headers.origin));
     // Own properties only: "/constructor" must not find Object's.
     const route = Object.hasOwn(routes, path) ? routes[path] : undefined;
@@ -299,14 +301,35 @@ export async function createServer(config: Config, options: AppOptions = {}): Pr
     close: () => {
       closing ??= (async () => {
         clearInterval(pruner);
-        await apollo.stop(); // the drain plugin stops accepting and waits for in-flight requests
-        if (httpServer.listening) await new Promise((r) => httpServer.close(r));
-        await withTimeout(Promise.all(inFlight), SHUTDOWN_GRACE_MS).catch(() => undefined);
+        await drain(httpServer, inFlight, SHUTDOWN_GRACE_MS);
+        await apollo.stop();
         await services.close();
       })();
       return closing;
     },
   };
+}
+
+/**
+ * Stops accepting connections, lets the requests being handled finish (up to `graceMs`, also
+ * those whose client went away and those that arrive on a kept-alive connection meanwhile),
+ * then closes every connection. Answers sent while closing say `connection: close`.
+ */
+async function drain(
+  httpServer: HttpServer,
+  inFlight: ReadonlySet<Promise<void>>,
+  graceMs: number,
+): Promise<void> {
+  const deadline = Date.now() + graceMs;
+  const closed = new Promise((resolve) => httpServer.close(resolve));
+  httpServer.closeIdleConnections();
+  while (inFlight.size > 0 && Date.now() < deadline) {
+    await withTimeout(Promise.all(inFlight), deadline - Date.now()).catch(() => undefined);
+  }
+  httpServer.closeIdleConnections();
+  // A connection still open now has a request past the grace period, or a client that sends
+  // nothing: neither gets more time.
+  await withTimeout(closed, 100).catch(() => httpServer.closeAllConnections());
 }
 
 /** The benchmark baseline: every request acts as the first admin, with no token checked. */
