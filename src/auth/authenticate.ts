@@ -11,6 +11,11 @@ import { ServiceUnavailable, Unauthenticated } from './errors';
 
 /** RFC 6750 §2.1, with the scheme case-insensitive as RFC 9110 §11.1 says. */
 const BEARER = /^bearer +([^\s]+) *$/i;
+/**
+ * Far above any header we can have issued (a token is ~400 bytes): a longer one is refused
+ * before it is parsed, looked up or verified.
+ */
+export const MAX_AUTHORIZATION_LENGTH = 8 * 1024;
 
 export function authenticate(
   deps: Pick<AuthDeps, 'accessTokens' | 'revocations' | 'now' | 'verifiedTokens'>,
@@ -38,12 +43,28 @@ export function identify(
   deps: Pick<AuthDeps, 'accessTokens' | 'now' | 'verifiedTokens'>,
   authorization: string | undefined,
 ): Principal {
+  const token = bearerToken(authorization);
   const nowSeconds = Math.floor(deps.now() / 1000);
-  // A header seen before was parsed and verified then: the same string gives the same answer.
-  const known = authorization && deps.verifiedTokens?.get(authorization, nowSeconds);
+  // A token seen before was verified then: the same string gives the same answer.
+  const known = deps.verifiedTokens?.get(token, nowSeconds);
   if (known) return known;
+  const principal = verifyAccessToken(deps.accessTokens, token, nowSeconds);
+  deps.verifiedTokens?.set(token, principal);
+  return principal;
+}
+
+/** The token of an Authorization header; throws Unauthenticated when there is none. */
+function bearerToken(authorization: string | undefined): string {
   if (authorization === undefined || authorization.trim() === '') {
     throw new Unauthenticated('TOKEN_MISSING');
+  }
+  if (authorization.length > MAX_AUTHORIZATION_LENGTH) {
+    throw new Unauthenticated('TOKEN_INVALID', 'The Authorization header is too long.');
+  }
+  // The common spelling needs no regular expression.
+  if (authorization.startsWith('Bearer ') && authorization.indexOf(' ', 7) === -1) {
+    const token = authorization.slice(7);
+    if (token !== '' && !/\s/.test(token)) return token;
   }
   const match = BEARER.exec(authorization);
   if (!match) {
@@ -52,9 +73,7 @@ export function identify(
       'The Authorization header must be "Bearer <accessToken>".',
     );
   }
-  const principal = verifyAccessToken(deps.accessTokens, match[1]!, nowSeconds);
-  deps.verifiedTokens?.set(authorization, principal);
-  return principal;
+  return match[1]!;
 }
 
 /** Who is calling: the principal, or the reason there is none. */

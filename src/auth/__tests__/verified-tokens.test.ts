@@ -10,26 +10,35 @@ const principal = (expiresAt: number): Principal => ({
 });
 
 describe('VerifiedTokens', () => {
-  it('answers a verified header until its token expires, then forgets it', () => {
+  it('answers a verified token until it expires, then forgets it', () => {
     const cache = new VerifiedTokens();
-    cache.set('Bearer a.b.c', principal(1000));
-    expect(cache.get('Bearer a.b.c', 990)).toEqual(principal(1000));
-    expect(cache.get('Bearer a.b.c', 1000 + CLOCK_TOLERANCE_SECONDS)).toBeUndefined();
-    expect(cache.get('Bearer a.b.c', 990)).toBeUndefined();
+    cache.set('a.b.c', principal(1000));
+    expect(cache.get('a.b.c', 990)).toEqual(principal(1000));
+    expect(cache.get('a.b.c', 1000 + CLOCK_TOLERANCE_SECONDS)).toBeUndefined();
+    expect(cache.get('a.b.c', 990)).toBeUndefined();
+    expect(cache.size).toBe(0);
   });
 
-  it('knows only the exact header string', () => {
+  it('knows only the exact token', () => {
     const cache = new VerifiedTokens();
-    cache.set('Bearer a.b.c', principal(1000));
-    expect(cache.get('Bearer a.b.d', 990)).toBeUndefined();
+    cache.set('a.b.c', principal(1000));
+    expect(cache.get('a.b.d', 990)).toBeUndefined();
   });
 
-  it('keeps at most maxEntries, dropping the oldest', () => {
-    const cache = new VerifiedTokens(2);
-    cache.set('one', principal(1000));
-    cache.set('two', principal(1000));
-    cache.set('three', principal(1000));
-    expect(cache.get('one', 0)).toBeUndefined();
-    expect(cache.get('three', 0)).toBeDefined();
+  it('stays within its bound in bytes, dropping the oldest', () => {
+    const cache = new VerifiedTokens(3000);
+    const token = (n: number) => `${'x'.repeat(500)}.${n}`;
+    for (let n = 0; n < 100; n += 1) cache.set(token(n), principal(1000));
+    expect(cache.size).toBeLessThanOrEqual(3000);
+    expect(cache.get(token(0), 0)).toBeUndefined();
+    expect(cache.get(token(99), 0)).toBeDefined();
+  });
+
+  it('counts a token set twice once', () => {
+    const cache = new VerifiedTokens();
+    cache.set('a.b.c', principal(1000));
+    const once = cache.size;
+    cache.set('a.b.c', principal(1000));
+    expect(cache.size).toBe(once);
   });
 });
