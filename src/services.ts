@@ -16,6 +16,7 @@ import { VerifiedTokens } from './auth/verified-tokens';
 import { MemoryFailureCounter } from './store/failure-counter';
 import { RedisFailureCounter } from './store/redis-failure-counter';
 import { openDatabase, type DatabaseHandle } from './store/database';
+import { lockDataDir } from './store/data-dir-lock';
 import { migrate } from './store/migrations';
 import { openRedis, type RedisConnections } from './store/redis';
 import { RedisRevocationList } from './store/redis-revocations';
@@ -66,10 +67,18 @@ export async function openServices(
 ): Promise<Services> {
   const now = options.now ?? Date.now;
   const onStoreError = options.onStoreError ?? (() => undefined);
-  const database = await openDatabase(config.database, {
-    template: options.pgliteTemplate,
-    poolSize: config.databasePoolSize,
-  });
+  // The embedded database and the generated secret in DATA_DIR belong to one process.
+  const lock = config.database.kind === 'embedded' ? await lockDataDir(config.dataDir) : undefined;
+  let database: DatabaseHandle;
+  try {
+    database = await openDatabase(config.database, {
+      template: options.pgliteTemplate,
+      poolSize: config.databasePoolSize,
+    });
+  } catch (error) {
+    lock?.release();
+    throw error;
+  }
   try {
     await migrate(database.db);
     const keys = loadSigningKeys({
@@ -151,10 +160,12 @@ export async function openServices(
         await revocations.close();
         await redis?.close();
         await database.close();
+        lock?.release();
       },
     };
   } catch (error) {
     await database.close().catch(() => undefined);
+    lock?.release();
     throw error;
   }
 }

@@ -2,7 +2,7 @@
  * `npm run admin -- <command>`: for operators who have no admin token yet. Works on the
  * configured database (same environment variables as the server) and, with REDIS_URL, tells
  * running instances about ended sessions at once. The embedded database can be opened by one
- * process only: stop the server first.
+ * process only: against a running server it says so, and names the server's admin mutations.
  *
  *   create-user <name> [--role USER|ADMIN]   password from the prompt, or from stdin
  *   deactivate <name>                        ends every session of the user
@@ -14,6 +14,7 @@ import { ConfigError, loadConfig } from '../config';
 import { AuthError } from '../auth/errors';
 import { isRole } from '../auth/roles';
 import { openServices, type Services } from '../services';
+import { DataDirLocked } from '../store/data-dir-lock';
 
 const USAGE = `usage: npm run admin -- <command>
   create-user <name> [--role USER|ADMIN]   (password from the prompt or stdin)
@@ -92,6 +93,18 @@ async function readPassword(): Promise<string> {
   });
 }
 
+/** What to do instead when a server has the embedded database open. */
+function whileServerRuns(error: DataDirLocked): string {
+  return `A server (PID ${error.holderPid}) has the data directory ${error.dataDir} open, and the embedded
+database can be used by one process at a time. Either stop that server and run this again, or
+do the same through the running server, with an admin's access token:
+  create-user      mutation { createUser(input: { username: "carol", password: "…", role: USER }) { id } }
+  deactivate       mutation { setUserActive(id: "<user id>", active: false) { id } }
+  activate         mutation { setUserActive(id: "<user id>", active: true) { id } }
+  revoke-sessions  deactivate, then activate again (the user's own: logout(allSessions: true))
+The user ids are in { users { id username } }.`;
+}
+
 async function main(): Promise<void> {
   let services: Services | undefined;
   try {
@@ -100,7 +113,8 @@ async function main(): Promise<void> {
   } catch (error) {
     const known =
       error instanceof UsageError || error instanceof ConfigError || error instanceof AuthError;
-    console.error(known ? (error as Error).message : `Failed: ${(error as Error).message}`);
+    if (error instanceof DataDirLocked) console.error(whileServerRuns(error));
+    else console.error(known ? (error as Error).message : `Failed: ${(error as Error).message}`);
     process.exitCode = error instanceof UsageError ? 2 : 1;
   } finally {
     await services?.close();
