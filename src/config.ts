@@ -49,6 +49,12 @@ const integer = (min: number, max: number) =>
     .transform(Number)
     .refine((n) => n >= min && n <= max, `must be between ${min} and ${max}`);
 
+const flag = () =>
+  z
+    .enum(['true', 'false'], { message: 'must be true or false' })
+    .default('false')
+    .transform((value) => value === 'true');
+
 /** The variables of the contract, with its defaults. Keys are the variable names. */
 const environment = z.object({
   NODE_ENV: z.enum(['development', 'test', 'production']).default('development'),
@@ -83,18 +89,17 @@ const environment = z.object({
   LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error', 'silent']).default('info'),
   /** Not in the contract: how long auth events are kept. */
   AUDIT_RETENTION: duration(60, '90d'),
-  /** Not in the contract: a bearer token that GET /metrics requires when set. */
+  /** A bearer token that GET /metrics requires when set. */
   METRICS_TOKEN: z.string().min(16, 'must be at least 16 characters').optional(),
+  /** Production only: serve GET /metrics to anyone without METRICS_TOKEN (an explicit opt-in). */
+  METRICS_PUBLIC: flag(),
   BOOTSTRAP_ADMIN_USERNAME: z.string().min(1).optional(),
   BOOTSTRAP_ADMIN_PASSWORD: z.string().min(1).optional(),
   /**
    * Not in the contract: browser cookie mode (README, "Use it from a web app"). login and
    * refresh put the refresh token in an HttpOnly cookie instead of the response body.
    */
-  AUTH_COOKIE: z
-    .enum(['true', 'false'], { message: 'must be true or false' })
-    .default('false')
-    .transform((value) => value === 'true'),
+  AUTH_COOKIE: flag(),
   /** Not in the contract: with AUTH_COOKIE, the origins allowed to call with credentials. */
   CORS_ORIGINS: z
     .string()
@@ -146,7 +151,11 @@ export interface Config {
   readonly trustProxyHops: number;
   readonly auditRetentionSeconds: number;
   readonly logLevel: 'debug' | 'info' | 'warn' | 'error' | 'silent';
-  readonly metricsToken: string | undefined;
+  /**
+   * Who may read GET /metrics: holders of METRICS_TOKEN; anyone (outside production, or with
+   * METRICS_PUBLIC=true); or nobody (production without either).
+   */
+  readonly metrics: { readonly token: string } | 'public' | 'off';
   readonly bootstrapAdmin: { readonly username: string; readonly password: string } | undefined;
   /** AUTH_COOKIE: the refresh token travels in an HttpOnly cookie (browser web apps). */
   readonly authCookie: boolean;
@@ -201,6 +210,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       : 'BOOTSTRAP_ADMIN_USERNAME';
     throw new ConfigError(missing, 'must be set together with the other BOOTSTRAP_ADMIN_ variable');
   }
+  if (production && e.METRICS_PUBLIC && !e.METRICS_TOKEN) {
+    warnings.push('METRICS_PUBLIC=true: GET /metrics answers anyone who can reach this port');
+  }
+  if (e.METRICS_PUBLIC && e.METRICS_TOKEN) {
+    warnings.push('METRICS_PUBLIC has no effect when METRICS_TOKEN is set: the token is required');
+  }
   if (e.CORS_ORIGINS.length > 0 && !e.AUTH_COOKIE) {
     warnings.push('CORS_ORIGINS has no effect without AUTH_COOKIE=true; every origin may call');
   }
@@ -237,7 +252,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     trustProxyHops: e.TRUST_PROXY,
     auditRetentionSeconds: e.AUDIT_RETENTION,
     logLevel: e.LOG_LEVEL,
-    metricsToken: e.METRICS_TOKEN,
+    metrics: e.METRICS_TOKEN
+      ? { token: e.METRICS_TOKEN }
+      : !production || e.METRICS_PUBLIC
+        ? 'public'
+        : 'off',
     bootstrapAdmin:
       e.BOOTSTRAP_ADMIN_USERNAME && e.BOOTSTRAP_ADMIN_PASSWORD
         ? { username: e.BOOTSTRAP_ADMIN_USERNAME, password: e.BOOTSTRAP_ADMIN_PASSWORD }

@@ -33,7 +33,7 @@ import { documentLimitRules, QUERY_LIMITS } from './schema/limits';
 import { createErrorFormatter } from './schema/to-graphql-error';
 import { EXAMPLE_PAGE_PATHS, serveExamplePage } from './example-page';
 import { RequestRefreshCookie } from './refresh-cookie';
-import { openServices, type ServiceOptions, type Services } from './services';
+import { openServices, type ReadinessCheck, type ServiceOptions, type Services } from './services';
 
 export interface App {
   readonly services: Services;
@@ -218,26 +218,41 @@ export async function createServer(config: Config, options: AppOptions = {}): Pr
       : {}),
     '/healthz': async (_req, res) => sendJson(res, 200, { status: 'ok' }),
     '/metrics': async (req, res) => {
-      if (config.metricsToken && !bearerMatches(req.headers.authorization, config.metricsToken)) {
+      if (config.metrics === 'off') {
+        return sendJson(res, 403, {
+          error: 'GET /metrics needs METRICS_TOKEN in production (or METRICS_PUBLIC=true).',
+        });
+      }
+      if (
+        config.metrics !== 'public' &&
+        !bearerMatches(req.headers.authorization, config.metrics.token)
+      ) {
         return sendJson(
           res,
           401,
           { error: 'GET /metrics needs "Authorization: Bearer <METRICS_TOKEN>".' },
-          {
-            'www-authenticate': 'Bearer',
-          },
+          { 'www-authenticate': 'Bearer' },
         );
       }
       res.writeHead(200, { 'content-type': metrics.registry.contentType });
       res.end(await metrics.registry.metrics());
     },
-    '/readyz': async (_req, res) => {
-      try {
-        await withTimeout(services.ping(), READY_TIMEOUT_MS);
-        sendJson(res, 200, { status: 'ready' });
-      } catch (error) {
-        sendJson(res, 503, { status: 'unavailable', reason: (error as Error).message });
-      }
+    '/readyz': async (_req, res, _search, requestId) => {
+      // Stable names for the load balancer; what went wrong goes to the log only.
+      const failed: ReadinessCheck[] = [];
+      await Promise.all(
+        Object.entries(services.readiness).map(async ([name, check]) => {
+          try {
+            await withTimeout(check(), READY_TIMEOUT_MS);
+          } catch (error) {
+            failed.push(name as ReadinessCheck);
+            logger.warn('not ready', { requestId, check: name, ...errorFields(error) });
+          }
+        }),
+      );
+      if (failed.length === 0) return sendJson(res, 200, { status: 'ready' });
+      failed.sort();
+      sendJson(res, 503, { status: 'unavailable', reason: failed[0], reasons: failed });
     },
     '/.well-known/jwks.json': async (_req, res) =>
       sendJson(res, 200, services.keys.jwks, { 'cache-control': 'public, max-age=300' }),
@@ -255,7 +270,7 @@ export async function createServer(config: Config, options: AppOptions = {}): Pr
     const requestId = requestIdFrom(req.headers['x-request-id']);
     res.setHeader('x-request-id', requestId);
     if (closing) res.setHeader('connection', 'close');
-    setSecurityHeaders(res, production, corsGrant(config, req.headers.origin));
+    setSecurityHeaders(res, production, corsFor(config, path, req.headers.origin));
     // Own properties only: "/constructor" must not find Object's.
     const route = Object.hasOwn(routes, path) ? routes[path] : undefined;
     const started = process.hrtime.bigint();
@@ -434,6 +449,16 @@ function corsGrant(config: Config, origin: string | undefined): Record<string, s
   };
 }
 
+/**
+ * CORS is for the API and the public keys. The operational endpoints (/metrics, /healthz,
+ * /readyz) and the example page grant no other origin anything: a web page must not read them.
+ */
+function corsFor(config: Config, path: string, origin: string | undefined): Record<string, string> {
+  if (path === '/graphql') return corsGrant(config, origin);
+  if (path === '/.well-known/jwks.json') return { 'access-control-allow-origin': '*' };
+  return {};
+}
+
 function preflight(res: ServerResponse, cors: Record<string, string>): void {
   res.writeHead(204, {
     ...cors,
@@ -451,7 +476,9 @@ function setSecurityHeaders(
   cors: Record<string, string>,
 ): void {
   for (const [name, value] of Object.entries(cors)) res.setHeader(name, value);
-  res.setHeader('access-control-expose-headers', 'x-request-id');
+  if (cors['access-control-allow-origin']) {
+    res.setHeader('access-control-expose-headers', 'x-request-id');
+  }
   res.setHeader('x-content-type-options', 'nosniff');
   res.setHeader('referrer-policy', 'no-referrer');
   res.setHeader('x-frame-options', 'DENY');

@@ -37,12 +37,17 @@ export interface Services {
   readonly database: DatabaseHandle;
   /** Lines for the start banner (seeded users). */
   readonly notes: readonly string[];
-  /** Resolves when the database (and Redis) answer and the revocation list is current. */
-  ping(): Promise<void>;
+  /**
+   * What /readyz checks, by the stable name it reports: each resolves when that part answers
+   * (Redis only when configured; revocations when the revocation list is current).
+   */
+  readonly readiness: Readonly<Partial<Record<ReadinessCheck, () => Promise<void>>>>;
   /** Deletes ended sessions, expired tokens and old audit events, in bounded batches. */
   prune(): Promise<number>;
   close(): Promise<void>;
 }
+
+export type ReadinessCheck = 'database' | 'redis' | 'revocations';
 
 export interface ServiceOptions {
   /** Create the bootstrap admin or demo users (default true; the admin CLI says false). */
@@ -150,9 +155,12 @@ export async function openServices(
         const events = await deps.audit.prune(config.auditRetentionSeconds, PRUNE_BATCH);
         return sessions + events;
       },
-      ping: async () => {
-        await Promise.all([database.ping(), redis?.ping()]);
-        if (!revocations.isReady()) throw new Error('the revocation list is not current');
+      readiness: {
+        database: () => database.ping(),
+        ...(redis ? { redis: () => redis.ping() } : {}),
+        revocations: async () => {
+          if (!revocations.isReady()) throw new Error('the revocation list is not current');
+        },
       },
       close: async () => {
         await deps.hasher.close();

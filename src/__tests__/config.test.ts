@@ -182,3 +182,28 @@ describe('JWT_SECRET outside production', () => {
     expect(config.warnings).toEqual([expect.stringContaining('JWT_SECRET')]);
   });
 });
+
+describe('who may read /metrics', () => {
+  const production = {
+    NODE_ENV: 'production',
+    JWT_SECRET: 'Zq8xL2vR9pW4mN7aB3cD5eF6gH8jK1lM0nPq',
+  };
+
+  it('is anyone outside production, nobody in production without METRICS_TOKEN', () => {
+    expect(loadConfig({}).metrics).toBe('public');
+    expect(loadConfig(production).metrics).toBe('off');
+  });
+
+  it('is the holders of METRICS_TOKEN when it is set', () => {
+    expect(loadConfig({ ...production, METRICS_TOKEN: 'a-metrics-token-0123' }).metrics).toEqual({
+      token: 'a-metrics-token-0123',
+    });
+  });
+
+  it('is anyone in production only with METRICS_PUBLIC=true, and the start warns', () => {
+    const config = loadConfig({ ...production, METRICS_PUBLIC: 'true' });
+    expect(config.metrics).toBe('public');
+    expect(config.warnings).toEqual([expect.stringContaining('METRICS_PUBLIC=true')]);
+    expect(thrownBy(() => loadConfig({ METRICS_PUBLIC: 'yes' }))).toBeInstanceOf(ConfigError);
+  });
+});

@@ -47,6 +47,11 @@ async function readyStatus(server: TestServer): Promise<number> {
   return (await fetch(`${server.url}/readyz`)).status;
 }
 
+/** /readyz's answer: stable reason names, never the store's own error text. */
+async function readyBody(server: TestServer): Promise<unknown> {
+  return (await fetch(`${server.url}/readyz`)).json();
+}
+
 describe('Redis going away and coming back', () => {
   let redis: ChildProcess;
   let port: number;
@@ -80,6 +85,11 @@ describe('Redis going away and coming back', () => {
     const other = await a.login('bob', 'password456');
     redis.kill('SIGKILL');
     await until('a to notice', async () => (await readyStatus(a)) === 503);
+    expect(await readyBody(a)).toEqual({
+      status: 'unavailable',
+      reason: expect.stringMatching(/^(redis|revocations)$/),
+      reasons: expect.arrayContaining(['redis']),
+    });
 
     const guarded = await a.gql(ME, { token: pair.accessToken });
     expect(guarded.status).toBe(200);
@@ -154,7 +164,11 @@ describe('PostgreSQL connections lost', () => {
       );
       expect(login.status).toBe(200);
       expect(firstError(login)).toEqual({ code: 'SERVICE_UNAVAILABLE' });
-      expect(await readyStatus(server)).toBe(503);
+      expect(await readyBody(server)).toEqual({
+        status: 'unavailable',
+        reason: 'database',
+        reasons: ['database'],
+      });
       expect((await server.gql('{ publicMessage }')).data).toEqual({
         publicMessage: expect.any(String),
       });
