@@ -122,6 +122,9 @@ const environment = z.object({
     }),
 });
 
+/** Every variable loadConfig reads (docs/API.md lists each one). */
+export const ENVIRONMENT_VARIABLES: readonly string[] = Object.keys(environment.shape);
+
 export type Database =
   { kind: 'embedded'; dataDir: string } | { kind: 'memory' } | { kind: 'postgres'; url: string };
 

@@ -1,13 +1,14 @@
 /**
  * Files that must agree with the code (fastify's "all errors are documented" test):
- * schema.graphql, the contract's SDL, the shared copy of the contract, and the error table.
+ * schema.graphql, the contract's SDL, the configuration table and the error table.
  */
-import { existsSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { buildSchema, findBreakingChanges } from 'graphql';
 import type { AnyAuthError, UnauthenticatedReason } from '../src/auth/errors';
 import { buildAuthSchema } from '../src/schema/build-schema';
 import { printAuthSchema, SCHEMA_FILE } from '../src/schema/emit-schema';
+import { ENVIRONMENT_VARIABLES } from '../src/config';
 
 const ROOT = join(__dirname, '..');
 const read = (...path: string[]) => readFileSync(join(ROOT, ...path), 'utf8');
@@ -26,26 +27,17 @@ describe('schema.graphql', () => {
   });
 });
 
-describe('the contract', () => {
-  const shared = join(ROOT, '..', 'shared');
-  // The repository stands alone: outside the shared workspace there is no copy to compare.
-  const haveShared = existsSync(join(shared, 'API.md'));
-
-  (haveShared ? it : it.skip)(
-    'docs/API.md is the shared API.md, word for word (skipped when ../shared/API.md is absent)',
-    () => {
-      expect(read('docs', 'API.md')).toBe(readFileSync(join(shared, 'API.md'), 'utf8'));
-    },
-  );
-
-  (haveShared && existsSync(join(shared, 'contract.graphql')) ? it : it.skip)(
-    'docs/contract.graphql is the shared contract.graphql (skipped when absent)',
-    () => {
-      expect(read('docs', 'contract.graphql')).toBe(
-        readFileSync(join(shared, 'contract.graphql'), 'utf8'),
-      );
-    },
-  );
+describe('the configuration table of docs/API.md', () => {
+  it('lists every environment variable the server reads, and no other', () => {
+    const doc = read('docs', 'API.md');
+    const section = doc.slice(doc.indexOf('\n## Configuration'));
+    // The first cell of each row names one variable, or two as `A` / `B`.
+    const firstCells = [...section.matchAll(/^\| (`[^|]+`) \|/gm)].map((m) => m[1]!);
+    const documented = firstCells.flatMap((cell) =>
+      [...cell.matchAll(/`([A-Z0-9_]+)`/g)].map((m) => m[1]!),
+    );
+    expect(documented.sort()).toEqual([...ENVIRONMENT_VARIABLES].sort());
+  });
 });
 
 describe('the error table of docs/API.md', () => {
