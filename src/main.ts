@@ -1,6 +1,5 @@
 /** `npm start`: config → server → listen; signals. The only place that exits the process. */
 import 'reflect-metadata';
-import { constants } from 'node:os';
 import { ConfigError, loadConfig, type Config } from './config';
 import { errorFields, jsonLogger } from './logger';
 import { createServer } from './server';
@@ -40,12 +39,16 @@ async function main(): Promise<void> {
   }
 
   // The first signal stops gracefully (in-flight requests finish, up to the grace period); a
-  // second one, e.g. Ctrl-C pressed again, exits at once with the signal's conventional status.
+  // second one, e.g. Ctrl-C pressed again, ends the process at once (the shell says 130/143).
   let stopping = false;
   const stop = (signal: NodeJS.Signals) => {
     if (stopping) {
+      // Die of the signal itself, as if we had no handler: process.exit would wait for a
+      // bcrypt thread to finish its hash.
       logger.warn('stopped without waiting', { signal });
-      process.exit(128 + constants.signals[signal]);
+      process.removeAllListeners(signal);
+      process.kill(process.pid, signal);
+      return;
     }
     stopping = true;
     logger.info('shutting down', { signal });

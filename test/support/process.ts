@@ -38,7 +38,7 @@ function childEnv(env: Record<string, string>): NodeJS.ProcessEnv {
 /** Spawns the server; rejects with its output when it exits before listening. */
 export function spawnServer(
   env: Record<string, string>,
-  { timeoutMs = 20_000, cwd }: { timeoutMs?: number; cwd?: string } = {},
+  { timeoutMs = 60_000, cwd }: { timeoutMs?: number; cwd?: string } = {},
 ): Promise<ServerProcess> {
   const child = spawn(process.execPath, [MAIN], {
     cwd,
