@@ -451,19 +451,18 @@ function answerClientError(error: NodeJS.ErrnoException, socket: Socket): void {
   );
 }
 
+/**
+ * The status says what went wrong; the code is the contract's BAD_REQUEST (docs/API.md,
+ * "Request errors"), so a client needs no code beyond the contract's to handle them.
+ */
 const CLIENT_ERRORS: Record<string, [number, string, string, string]> = {
   HPE_HEADER_OVERFLOW: [
     431,
     'Request Header Fields Too Large',
-    'HEADERS_TOO_LARGE',
+    'BAD_REQUEST',
     `The request headers are larger than ${MAX_HEADER_BYTES} bytes.`,
   ],
-  ERR_HTTP_REQUEST_TIMEOUT: [
-    408,
-    'Request Timeout',
-    'REQUEST_TIMEOUT',
-    'The request took too long.',
-  ],
+  ERR_HTTP_REQUEST_TIMEOUT: [408, 'Request Timeout', 'BAD_REQUEST', 'The request took too long.'],
   other: [400, 'Bad Request', 'BAD_REQUEST', 'The request is not valid HTTP.'],
 };
 

@@ -81,11 +81,14 @@ export function createErrorFormatter(options: ErrorFormatterOptions) {
         extensions: { code: 'SERVICE_UNAVAILABLE' },
       };
     }
+    if (isCodelessRequestError(original)) {
+      return hideSuggestions({ ...formatted, extensions: { code: 'BAD_REQUEST' } }, options);
+    }
     // Errors raised on purpose as GraphQLErrors (parsing, validation, variables, our plugins)
     // carry their own code; a resolver's unexpected exception does not.
     const code = formatted.extensions?.code;
     if (original instanceof GraphQLError && code !== 'INTERNAL_SERVER_ERROR') {
-      return stripStack(formatted);
+      return hideSuggestions(stripStack(formatted), options);
     }
     if (!options.production) return formatted;
     const { locations, path } = formatted;
@@ -96,6 +99,34 @@ export function createErrorFormatter(options: ErrorFormatterOptions) {
       extensions: { code: 'INTERNAL_SERVER_ERROR' },
     };
   };
+}
+
+/**
+ * A request error Apollo raises with an HTTP 4xx status but no code: a persisted query whose
+ * hash does not match its text, or of an unknown version. Apollo would send it as
+ * INTERNAL_SERVER_ERROR; it is the client's, so it is BAD_REQUEST (docs/API.md, "Request errors").
+ */
+function isCodelessRequestError(error: unknown): boolean {
+  if (!(error instanceof GraphQLError) || error.originalError !== undefined) return false;
+  if (error.extensions.code !== undefined) return false;
+  const status = (error.extensions.http as { status?: unknown } | undefined)?.status;
+  return typeof status === 'number' && status >= 400 && status < 500;
+}
+
+/**
+ * graphql-js ends some messages with " Did you mean …?" (unknown fields, arguments, types, enum
+ * values and input fields, in validation and in variable coercion alike). In production they
+ * would describe the schema that introspection hides, so they go, from every error. Apollo's
+ * hideSchemaDetailsFromClientErrors does the same, but for validation errors only.
+ */
+const SUGGESTION = / ?Did you mean .+\?$/;
+
+function hideSuggestions(
+  formatted: GraphQLFormattedError,
+  options: ErrorFormatterOptions,
+): GraphQLFormattedError {
+  if (!options.production || !SUGGESTION.test(formatted.message)) return formatted;
+  return { ...formatted, message: formatted.message.replace(SUGGESTION, '') };
 }
 
 function stripStack(formatted: GraphQLFormattedError): GraphQLFormattedError {
