@@ -2,12 +2,14 @@
  * The one place where errors become what clients see (docs/API.md, "Errors").
  *
  * AuthErrors carry the contract's code and reason. GraphQL request errors (syntax, validation,
- * variables) pass as Apollo made them. Anything else is unexpected: it is logged with a request
+ * variables) pass as Apollo made them. A value the database refused is the client's
+ * BAD_USER_INPUT (store/refused-value.ts). Anything else is unexpected: it is logged with a request
  * id and, in production, masked as INTERNAL_SERVER_ERROR with no message, stack or SQL.
  */
 import { unwrapResolverError } from '@apollo/server/errors';
 import { GraphQLError, type GraphQLFormattedError } from 'graphql';
 import { AuthError, type AnyAuthError } from '../auth/errors';
+import { isRefusedValue } from '../store/refused-value';
 import { isStoreUnavailable } from '../store/unavailable';
 
 export class UnreachableCaseError extends Error {
@@ -40,12 +42,16 @@ export interface ErrorFormatterOptions {
  * nobody raised on purpose. Undefined for errors that are the client's (and for AuthErrors).
  * errorLogPlugin logs these; the formatter masks them.
  */
-export function unexpectedError(
-  error: unknown,
-): { kind: 'store unavailable' | 'unexpected error'; error: unknown } | undefined {
+export function unexpectedError(error: unknown):
+  | {
+      kind: 'store unavailable' | 'value refused by the database' | 'unexpected error';
+      error: unknown;
+    }
+  | undefined {
   const original = unwrapResolverError(error);
   if (original instanceof AuthError) return undefined;
   if (isStoreUnavailable(original)) return { kind: 'store unavailable', error: original };
+  if (isRefusedValue(original)) return { kind: 'value refused by the database', error: original };
   const code = original instanceof GraphQLError ? original.extensions.code : undefined;
   if (original instanceof GraphQLError && code !== undefined && code !== 'INTERNAL_SERVER_ERROR') {
     return undefined;
@@ -79,6 +85,15 @@ export function createErrorFormatter(options: ErrorFormatterOptions) {
         ...(locations && { locations }),
         ...(path && { path }),
         extensions: { code: 'SERVICE_UNAVAILABLE' },
+      };
+    }
+    if (isRefusedValue(original)) {
+      const { locations, path } = formatted;
+      return {
+        message: 'An argument has a value the server cannot store or look up.',
+        ...(locations && { locations }),
+        ...(path && { path }),
+        extensions: { code: 'BAD_USER_INPUT' },
       };
     }
     if (isCodelessRequestError(original)) {
