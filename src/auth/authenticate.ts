@@ -10,6 +10,8 @@
 import { verifyAccessToken, type Principal } from './access-tokens';
 import type { AuthDeps } from './deps';
 import { ServiceUnavailable, Unauthenticated } from './errors';
+import type { UserRecord } from '../store/ports';
+import { isStoreUnavailable } from '../store/unavailable';
 
 /** RFC 6750 §2.1, with the scheme case-insensitive as RFC 9110 §11.1 says. */
 const BEARER = /^bearer +([^\s]+) *$/i;
@@ -144,14 +146,22 @@ export class RequestAuth implements Caller {
  * The principal when its user exists and is active; TOKEN_REVOKED otherwise (docs/API.md,
  * "Tokens": a token of a deleted or deactivated user never reaches a guarded resolver). The
  * same answer as `me` gives such a token, whether the user was deleted, deactivated, or never
- * existed: the client's remedy is the same, log in again. A store that does not answer rejects
- * the promise, and the guarded field fails closed with SERVICE_UNAVAILABLE.
+ * existed: the client's remedy is the same, log in again. A database that does not answer
+ * fails closed, as the revocation list does: ServiceUnavailable.
  */
 async function activeUser(
   deps: Pick<AuthDeps, 'users'>,
   principal: Principal,
 ): Promise<Principal | Unauthenticated> {
-  const user = await deps.users.findById(principal.userId);
+  let user: UserRecord | undefined;
+  try {
+    user = await deps.users.findById(principal.userId);
+  } catch (error) {
+    if (!isStoreUnavailable(error)) throw error;
+    throw new ServiceUnavailable('Tokens cannot be checked right now; try again shortly.', {
+      cause: error,
+    });
+  }
   return user?.isActive ? principal : new Unauthenticated('TOKEN_REVOKED');
 }
 

@@ -9,7 +9,6 @@ import type { Principal } from '../../auth/access-tokens';
 import { AuthError, Forbidden, Unauthenticated } from '../../auth/errors';
 import type { Context } from '../context';
 import { hasAnyRole, isRole, type Role } from '../../auth/roles';
-import { isStoreUnavailable } from '../../store/unavailable';
 import { AUTH, HAS_ROLE, PUBLIC } from './definitions';
 
 /** One guard: a valid token, and when `roles` is set, one of those roles. */
@@ -121,9 +120,7 @@ function denied(error: unknown, ctx: Context, field: string): never {
       ? error.reason
       : error instanceof AuthError
         ? error.code
-        : isStoreUnavailable(error)
-          ? 'SERVICE_UNAVAILABLE'
-          : 'INTERNAL_SERVER_ERROR';
+        : 'INTERNAL_SERVER_ERROR';
   ctx.onGuardDenied?.(field, reason);
   throw error;
 }
