@@ -32,6 +32,7 @@ import type { Context } from './schema/context';
 import { documentLimitRules, QUERY_LIMITS } from './schema/limits';
 import { createErrorFormatter } from './schema/to-graphql-error';
 import { EXAMPLE_PAGE_PATHS, serveExamplePage } from './example-page';
+import { httpTimeoutOptions, type HttpTimeouts } from './http-timeouts';
 import { RequestRefreshCookie } from './refresh-cookie';
 import { openServices, type ReadinessCheck, type ServiceOptions, type Services } from './services';
 
@@ -49,6 +50,8 @@ export interface AppOptions extends ServiceOptions {
    * No environment variable reaches it; only bench/ passes it, so no deployment can turn it on.
    */
   readonly unguardedForBenchmark?: boolean;
+  /** Tests only: limits shorter than HTTP_TIMEOUTS, so that a slow client is quick to test. */
+  readonly httpTimeouts?: HttpTimeouts;
 }
 
 /** GraphQL documents are small; anything bigger is abuse. */
@@ -101,7 +104,10 @@ export async function createServer(config: Config, options: AppOptions = {}): Pr
   const callerFor = benchmarkWithoutAuth
     ? await benchmarkCaller(services)
     : (authorization: string | undefined): Caller => new RequestAuth(services.deps, authorization);
-  const httpServer = createHttpServer({ maxHeaderSize: MAX_HEADER_BYTES });
+  const httpServer = createHttpServer({
+    maxHeaderSize: MAX_HEADER_BYTES,
+    ...httpTimeoutOptions(options.httpTimeouts),
+  });
 
   const formatError = createErrorFormatter({ production });
   // Queries Apollo has accepted once skip its pipeline afterwards (see the module).
@@ -501,19 +507,18 @@ function answerClientError(error: NodeJS.ErrnoException, socket: Socket): void {
   );
 }
 
+/**
+ * The status says what went wrong; the code is the contract's BAD_REQUEST (docs/API.md,
+ * "Request errors"), so a client needs no code beyond the contract's to handle them.
+ */
 const CLIENT_ERRORS: Record<string, [number, string, string, string]> = {
   HPE_HEADER_OVERFLOW: [
     431,
     'Request Header Fields Too Large',
-    'HEADERS_TOO_LARGE',
+    'BAD_REQUEST',
     `The request headers are larger than ${MAX_HEADER_BYTES} bytes.`,
   ],
-  ERR_HTTP_REQUEST_TIMEOUT: [
-    408,
-    'Request Timeout',
-    'REQUEST_TIMEOUT',
-    'The request took too long.',
-  ],
+  ERR_HTTP_REQUEST_TIMEOUT: [408, 'Request Timeout', 'BAD_REQUEST', 'The request took too long.'],
   other: [400, 'Bad Request', 'BAD_REQUEST', 'The request is not valid HTTP.'],
 };
 

@@ -6,6 +6,7 @@ import type { Principal } from './access-tokens';
 import type { EventClient } from './audit';
 import type { AuthDeps } from './deps';
 import { BadUserInput, Unauthenticated } from './errors';
+import { checkText } from './input-text';
 import { checkPasswordPolicy } from './passwords';
 import type { Role } from './roles';
 import type { Sessions } from './sessions';
@@ -23,6 +24,7 @@ export class Accounts {
     input: { username: string; password: string; role: Role },
     client?: EventClient,
   ): Promise<UserRecord> {
+    checkText(input.username, 'A username');
     if (!USERNAME.test(input.username)) {
       throw new BadUserInput(
         'A username has 3 to 64 characters: letters, digits, and _ . @ - (not first).',
@@ -87,6 +89,7 @@ export class Accounts {
     actor: Principal | undefined,
     client?: EventClient,
   ): Promise<UserRecord> {
+    checkText(userId, 'An id');
     if (!active && userId === actor?.userId) {
       throw new BadUserInput('You cannot deactivate your own account.');
     }

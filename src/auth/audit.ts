@@ -6,6 +6,7 @@
  * audit insert failed. Such failures are reported to `onError` (the server logs them).
  */
 import type { AuditStore, AuthEventRecord } from '../store/audit-store';
+import { checkText } from './input-text';
 
 export const AUTH_EVENT_TYPES = [
   'LOGIN_SUCCEEDED',
@@ -60,7 +61,8 @@ export class AuditLog {
   }
 
   /** Newest first, at most `limit` (1 to 500). */
-  list(options: { userId?: string; limit: number }): Promise<AuthEventRecord[]> {
+  async list(options: { userId?: string; limit: number }): Promise<AuthEventRecord[]> {
+    if (options.userId !== undefined) checkText(options.userId, 'A userId');
     return this.store.list({ ...options, limit: Math.min(Math.max(options.limit, 1), 500) });
   }
 

@@ -2,12 +2,16 @@
  * Authorization header → Principal (docs/API.md, "Tokens"). Throws Unauthenticated with the
  * reason: TOKEN_MISSING, TOKEN_INVALID, TOKEN_EXPIRED or TOKEN_REVOKED.
  *
- * Order: header syntax, then the token (shape, header, signature, claims), then revocation.
- * Everything here is synchronous and in-process: no I/O on the hot path.
+ * Order: header syntax, then the token (shape, header, signature, claims), then revocation:
+ * synchronous and in-process. Last the token's user, who must exist and be active, read through
+ * the user store's cache (RequestAuth.resolve): a guarded field never sees a token whose user
+ * is gone or deactivated, whatever role the token claims.
  */
 import { verifyAccessToken, type Principal } from './access-tokens';
 import type { AuthDeps } from './deps';
 import { ServiceUnavailable, Unauthenticated } from './errors';
+import type { UserRecord } from '../store/ports';
+import { isStoreUnavailable } from '../store/unavailable';
 
 /** RFC 6750 §2.1, with the scheme case-insensitive as RFC 9110 §11.1 says. */
 const BEARER = /^bearer +([^\s]+) *$/i;
@@ -76,10 +80,22 @@ function bearerToken(authorization: string | undefined): string {
   return match[1]!;
 }
 
+type CallerDeps = Pick<
+  AuthDeps,
+  'accessTokens' | 'revocations' | 'now' | 'verifiedTokens' | 'users'
+>;
+
 /** Who is calling: the principal, or the reason there is none. */
 export interface Caller {
-  resolve(): Principal | Unauthenticated;
-  /** The principal; throws Unauthenticated with the reason when there is none. */
+  /**
+   * The principal after every check, the user's included, or the reason there is none.
+   * A promise the first time a request asks; the answer itself once the request knows it.
+   */
+  resolve(): Principal | Unauthenticated | Promise<Principal | Unauthenticated>;
+  /**
+   * The token's principal, for resolvers behind a guard (which has resolved the caller);
+   * throws Unauthenticated with the reason when there is none.
+   */
   principal(): Principal;
   /**
    * For logout: like `resolve`, but while the revocation list is unavailable the verified token
@@ -93,39 +109,34 @@ export interface Caller {
  * never pays for verification, and a bad token does not disturb public fields.
  */
 export class RequestAuth implements Caller {
-  private result: Principal | Unauthenticated | undefined;
+  /** The token's answer: signature, claims, revocation. */
+  private token: Principal | Unauthenticated | undefined;
+  /** The whole answer, the user's included; a promise while the user is being read. */
+  private checked: Principal | Unauthenticated | Promise<Principal | Unauthenticated> | undefined;
 
   constructor(
-    private readonly deps: Pick<
-      AuthDeps,
-      'accessTokens' | 'revocations' | 'now' | 'verifiedTokens'
-    >,
+    private readonly deps: CallerDeps,
     private readonly authorization: string | undefined,
   ) {}
 
-  /** The principal, or the reason there is none. Verified once per request. */
-  resolve(): Principal | Unauthenticated {
-    if (this.result === undefined) {
-      try {
-        this.result = authenticate(this.deps, this.authorization);
-      } catch (error) {
-        if (!(error instanceof Unauthenticated)) throw error;
-        this.result = error;
-      }
-    }
-    return this.result;
+  /** Verified once per request; the user is read once per request, on the first ask. */
+  resolve(): Principal | Unauthenticated | Promise<Principal | Unauthenticated> {
+    if (this.checked !== undefined) return this.checked;
+    const token = this.verifiedToken();
+    if (token instanceof Unauthenticated) return (this.checked = token);
+    this.checked = activeUser(this.deps, token).then((result) => (this.checked = result));
+    return this.checked;
   }
 
-  /** The principal; throws Unauthenticated with the reason when there is none. */
   principal(): Principal {
-    const result = this.resolve();
+    const result = this.verifiedToken();
     if (result instanceof Unauthenticated) throw result;
     return result;
   }
 
   forLogout(): Principal | Unauthenticated {
     try {
-      return this.resolve();
+      return this.verifiedToken();
     } catch (error) {
       if (!(error instanceof ServiceUnavailable)) throw error;
     }
@@ -136,6 +147,41 @@ export class RequestAuth implements Caller {
       throw error;
     }
   }
+
+  private verifiedToken(): Principal | Unauthenticated {
+    if (this.token === undefined) {
+      try {
+        this.token = authenticate(this.deps, this.authorization);
+      } catch (error) {
+        if (!(error instanceof Unauthenticated)) throw error;
+        this.token = error;
+      }
+    }
+    return this.token;
+  }
+}
+
+/**
+ * The principal when its user exists and is active; TOKEN_REVOKED otherwise (docs/API.md,
+ * "Tokens": a token of a deleted or deactivated user never reaches a guarded resolver). The
+ * same answer as `me` gives such a token, whether the user was deleted, deactivated, or never
+ * existed: the client's remedy is the same, log in again. A database that does not answer
+ * fails closed, as the revocation list does: ServiceUnavailable.
+ */
+async function activeUser(
+  deps: Pick<AuthDeps, 'users'>,
+  principal: Principal,
+): Promise<Principal | Unauthenticated> {
+  let user: UserRecord | undefined;
+  try {
+    user = await deps.users.findById(principal.userId);
+  } catch (error) {
+    if (!isStoreUnavailable(error)) throw error;
+    throw new ServiceUnavailable('Tokens cannot be checked right now; try again shortly.', {
+      cause: error,
+    });
+  }
+  return user?.isActive ? principal : new Unauthenticated('TOKEN_REVOKED');
 }
 
 /** The benchmark baseline only (see server.ts): every request is the same principal. */

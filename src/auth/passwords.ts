@@ -10,12 +10,18 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { BcryptWorkers } from './bcrypt-workers';
 import { BadUserInput } from './errors';
+import { checkText } from './input-text';
 
 export const PASSWORD_MIN_LENGTH = 8;
 export const PASSWORD_MAX_LENGTH = 256;
 
-/** Throws BadUserInput unless the password has 8 to 256 characters (code points). */
+/**
+ * Throws BadUserInput unless the password has 8 to 256 characters (code points) and no control
+ * character or lone surrogate (input-text.ts). Checked when a password is set, never when one is
+ * compared: an account whose password predates a rule can still log in.
+ */
 export function checkPasswordPolicy(password: string): void {
+  checkText(password, 'A password');
   const length = [...password].length;
   if (length < PASSWORD_MIN_LENGTH || length > PASSWORD_MAX_LENGTH) {
     throw new BadUserInput(

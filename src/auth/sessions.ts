@@ -8,6 +8,7 @@ import type { Principal } from './access-tokens';
 import { signAccessToken } from './access-tokens';
 import type { AuthDeps } from './deps';
 import { Forbidden, RateLimited, Unauthenticated } from './errors';
+import { isCleanText } from './input-text';
 import { RateLimits, type ClientInfo } from './rate-limits';
 import {
   hashRefreshToken,
@@ -37,6 +38,9 @@ export class Sessions {
 
   /** Refused with RateLimited, before the password is checked, past too many failures. */
   async login(username: string, password: string, client: ClientInfo): Promise<TokenPair> {
+    // No user can have such a name (input-text.ts): answered as a wrong password would be,
+    // without a query, a count or an audit row. The password is only compared, never checked.
+    if (!isCleanText(username)) throw new Unauthenticated('INVALID_CREDENTIALS');
     const { audit } = this.deps;
     let user: UserRecord;
     try {

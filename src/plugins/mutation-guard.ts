@@ -34,7 +34,7 @@ export function mutationGuardPlugin(schema: GraphQLSchema): ApolloServerPlugin<C
         try {
           const guards = guardsByField.get(name) ?? [];
           // Public fields need no token: verify only when a guard asks (lazy, as in queries).
-          if (guards.length > 0) enforceFor(guards, contextValue, `Mutation.${name}`);
+          if (guards.length > 0) await enforceFor(guards, contextValue, `Mutation.${name}`);
         } catch (error) {
           if (!(error instanceof AuthError)) throw error;
           // Apollo answers errors from this hook with HTTP 500 unless told otherwise; this is

@@ -158,7 +158,22 @@ describe('PostgreSQL connections lost', () => {
       REDIS_KEY_PREFIX: `faults:${proxy.port}:`,
     });
     try {
+      const bob = await server.login('bob', 'password456');
       proxy.cut();
+      // Past the user cache's minute, so the guard must read bob from the database: it fails
+      // closed, in the body, for a guarded mutation as for a query (never an HTTP 500).
+      server.clock.advance(120);
+      for (const query of [
+        '{ me { username } }',
+        'mutation { changePassword(currentPassword: "password456", newPassword: "another-one-1") }',
+      ]) {
+        const guarded = await server.gql(query, { token: bob.accessToken });
+        expect({ query, status: guarded.status, error: firstError(guarded) }).toEqual({
+          query,
+          status: 200,
+          error: { code: 'SERVICE_UNAVAILABLE' },
+        });
+      }
       const login = await server.gql(
         'mutation { login(username: "bob", password: "password456") { accessToken } }',
       );

@@ -221,7 +221,8 @@ describe('sizes', () => {
       body: JSON.stringify({ query: '{ me { id } }' }),
     });
     expect(res.status).toBe(431);
-    expect(res.json?.errors?.[0]?.extensions?.code).toBe('HEADERS_TOO_LARGE');
+    // The contract's code (docs/API.md, "Request errors"); the status tells which problem.
+    expect(res.json?.errors?.[0]?.extensions).toEqual({ code: 'BAD_REQUEST' });
     expect((await post('{ publicMessage }')).status).toBe(200);
   });
 });
@@ -299,6 +300,31 @@ describe('malformed requests', () => {
     });
     expect(answer).toMatch(/^HTTP\/1\.1 400 /);
     expect(answer).toContain('"code":"BAD_REQUEST"');
+  });
+
+  it.each([
+    ['a hash that does not match the query', { version: 1, sha256Hash: 'a'.repeat(64) }],
+    ['an unknown version', { version: 2, sha256Hash: 'a'.repeat(64) }],
+  ])('answers a persisted query with %s: 400 BAD_REQUEST', async (_name, persistedQuery) => {
+    const res = await rawRequest(server.url, {
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ query: '{ publicMessage }', extensions: { persistedQuery } }),
+    });
+    expect(res.status).toBe(400);
+    expect(res.json?.errors).toEqual([
+      { message: expect.any(String), extensions: { code: 'BAD_REQUEST' } },
+    ]);
+  });
+
+  it('answers a persisted query hash it does not know: PERSISTED_QUERY_NOT_FOUND', async () => {
+    const res = await rawRequest(server.url, {
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({
+        extensions: { persistedQuery: { version: 1, sha256Hash: 'b'.repeat(64) } },
+      }),
+    });
+    expect(res.status).toBeLessThan(500);
+    expect(res.json?.errors?.[0]?.extensions).toEqual({ code: 'PERSISTED_QUERY_NOT_FOUND' });
   });
 
   it('answers unknown methods with 405 and keeps serving', async () => {

@@ -85,6 +85,41 @@ describe('no Sandbox, no introspection, no suggestions', () => {
     expect(res.json?.errors?.length).toBeGreaterThan(0);
     expect(res.text).not.toMatch(/did you mean/i);
   });
+
+  it.each([
+    ['an enum value', { r: 'ADMN' }],
+    ['an input field', { i: { usernam: 'carol', password: 'long enough' } }],
+  ])('gives no "Did you mean" for %s in variables', async (_name, variables) => {
+    const query =
+      'r' in variables
+        ? 'mutation ($r: Role!) { createUser(input: { username: "carol", password: "long enough", role: $r }) { id } }'
+        : 'mutation ($i: CreateUserInput!) { createUser(input: $i) { id } }';
+    // As the admin: the mutation guard runs before variables are coerced.
+    const root = await server.login('root', 'a long admin passphrase');
+    const res = await postGraphQL(server.url, query, {
+      variables,
+      headers: { authorization: `Bearer ${root.accessToken}` },
+    });
+    expect(res.status).toBe(400);
+    expect(firstCode(res)?.code).toBe('BAD_USER_INPUT');
+    expect(res.text).not.toMatch(/did you mean|ADMIN"|"username"/i);
+  });
+});
+
+describe('persisted queries', () => {
+  it('answers a hash that does not match the query with BAD_REQUEST, not a masked error', async () => {
+    const res = await rawRequest(server.url, {
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({
+        query: '{ publicMessage }',
+        extensions: { persistedQuery: { version: 1, sha256Hash: 'a'.repeat(64) } },
+      }),
+    });
+    expect(res.status).toBe(400);
+    expect(res.json?.errors).toEqual([
+      { message: 'provided sha does not match query', extensions: { code: 'BAD_REQUEST' } },
+    ]);
+  });
 });
 
 describe('internal errors', () => {

@@ -5,6 +5,7 @@
 import { readFileSync } from 'node:fs';
 import { loadConfig } from '../../src/config';
 import { silentLogger, type Logger } from '../../src/logger';
+import type { HttpTimeouts } from '../../src/http-timeouts';
 import { createServer, type App } from '../../src/server';
 import { createTestBackend, postgresBackendEnabled } from './postgres';
 
@@ -47,7 +48,7 @@ export function templateBlob(): Blob | undefined {
 
 export async function startTestServer(
   env: Record<string, string> = {},
-  options: { logger?: Logger } = {},
+  options: { logger?: Logger; httpTimeouts?: HttpTimeouts } = {},
 ): Promise<TestServer> {
   let offsetMs = 0;
   // On the postgres+redis project, a server without its own DATABASE_URL gets a fresh database.
@@ -66,6 +67,7 @@ export async function startTestServer(
   const app = await createServer(config, {
     pgliteTemplate: config.database.kind === 'memory' ? templateBlob() : undefined,
     logger: options.logger ?? silentLogger,
+    httpTimeouts: options.httpTimeouts,
     now: () => Date.now() + offsetMs,
   });
   const address = await app.listen(0, '127.0.0.1');

@@ -4,7 +4,8 @@
  *   - every guarded field of an object type gets a resolver that checks its guards first;
  *   - deny by default: a root field with none of @public, @auth, @hasRole stops the start;
  *   - a directive applied where no guard enforces it stops the start.
- * The check runs synchronously inside the resolver chain: no extra promise per field.
+ * The check runs synchronously inside the resolver chain once the request's caller is known:
+ * only the first guarded field of a request waits, for the read of the caller's user.
  */
 import { getDirectives, MapperKind, mapSchema } from '@graphql-tools/utils';
 import {
@@ -34,8 +35,9 @@ export function enforceGuards(schema: GraphQLSchema): GraphQLSchema {
       const resolve = field.resolve ?? defaultFieldResolver;
       const path = `${typeName}.${fieldName}`;
       const checked: GraphQLFieldResolver<unknown, Context> = (source, args, ctx, info) => {
-        enforceFor(guards, ctx, path);
-        return resolve(source, args, ctx, info);
+        const pending = enforceFor(guards, ctx, path);
+        if (pending === undefined) return resolve(source, args, ctx, info);
+        return pending.then(() => resolve(source, args, ctx, info));
       };
       enforcing.add(checked);
       const requirement = describeRequirement(guards);

@@ -75,18 +75,52 @@ export function describeRequirement(guards: readonly Guard[]): string {
 /**
  * Checks `guards` for this request's caller; a refusal is reported to the context's
  * `onGuardDenied` (metrics) before it is thrown. Both guard sites call this one function.
+ * The caller, its user included, is known after the first guarded field of a request: then
+ * this answers at once; before, it returns the promise of the same check.
  */
-export function enforceFor(guards: readonly Guard[], ctx: Context, field: string): void {
+export function enforceFor(
+  guards: readonly Guard[],
+  ctx: Context,
+  field: string,
+): Promise<void> | undefined {
+  if (guards.length === 0) return undefined;
+  let caller: ReturnType<Context['auth']['resolve']>;
   try {
-    checkGuards(guards, ctx.auth.resolve());
+    caller = ctx.auth.resolve();
   } catch (error) {
-    const reason =
-      error instanceof Unauthenticated
-        ? error.reason
-        : error instanceof AuthError
-          ? error.code
-          : 'INTERNAL_SERVER_ERROR';
-    ctx.onGuardDenied?.(field, reason);
-    throw error;
+    return denied(error, ctx, field);
   }
+  if (caller instanceof Promise) {
+    return caller.then(
+      (known) => enforceKnown(guards, known, ctx, field),
+      (error: unknown) => denied(error, ctx, field),
+    );
+  }
+  enforceKnown(guards, caller, ctx, field);
+  return undefined;
+}
+
+function enforceKnown(
+  guards: readonly Guard[],
+  caller: Principal | Unauthenticated,
+  ctx: Context,
+  field: string,
+): void {
+  try {
+    checkGuards(guards, caller);
+  } catch (error) {
+    denied(error, ctx, field);
+  }
+}
+
+/** Reports a refusal to `onGuardDenied` (metrics), then throws it. */
+function denied(error: unknown, ctx: Context, field: string): never {
+  const reason =
+    error instanceof Unauthenticated
+      ? error.reason
+      : error instanceof AuthError
+        ? error.code
+        : 'INTERNAL_SERVER_ERROR';
+  ctx.onGuardDenied?.(field, reason);
+  throw error;
 }

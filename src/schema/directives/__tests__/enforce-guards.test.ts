@@ -281,6 +281,26 @@ describe('guards at run time', () => {
     });
   });
 
+  it('waits for a caller still being checked (its user is read), then judges it the same', async () => {
+    const later = (who: Principal | Unauthenticated) => ({
+      auth: { ...contextFor(who).auth, resolve: () => Promise.resolve(who) },
+    });
+    const run = async (query: string, who: Principal | Unauthenticated) =>
+      (await execute({
+        schema,
+        document: parse(query),
+        contextValue: later(who),
+      })) as ExecutionResult;
+    expect((await run('{ hello me admin }', principal('ADMIN'))).data).toEqual({
+      hello: 'hello',
+      me: 'me',
+      admin: 'admin',
+    });
+    const refused = await run('{ hello me }', new Unauthenticated('TOKEN_REVOKED'));
+    expect(refused.data).toEqual({ hello: 'hello', me: null });
+    expect(refused.errors?.map((e) => e.originalError)).toEqual([expect.any(Unauthenticated)]);
+  });
+
   it('writes each guarded field requirement into its description', () => {
     const describe = (typeName: string, field: string) => {
       const type = schema.getType(typeName);
