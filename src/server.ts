@@ -293,6 +293,9 @@ export async function createServer(config: Config, options: AppOptions = {}): Pr
     });
     if (!route) return sendJson(res, 404, { error: 'Not found. The API is at /graphql.' });
     const handled = route(req, res, search, requestId).catch((error: unknown) => {
+      // A client that hung up, or was cut off by a timeout, mid-body: routine, nothing to answer.
+      if (error instanceof RequestAborted)
+        return void logger.debug('request aborted', { path, requestId });
       logger.error('request failed', { path, requestId, ...errorFields(error) });
       if (!res.headersSent)
         sendJson(res, 500, graphqlError('Internal server error', 'INTERNAL_SERVER_ERROR'));
@@ -411,12 +414,19 @@ function readText(req: IncomingMessage): Promise<string | undefined> {
       ended = true;
       resolve(Buffer.concat(chunks, size).toString('utf8'));
     });
-    req.once('error', reject);
+    req.once('error', () => reject(new RequestAborted()));
     req.once('close', () => {
       // The client went away before the end: nothing to answer.
-      if (!ended) reject(new Error('the request was aborted'));
+      if (!ended) reject(new RequestAborted());
     });
   });
+}
+
+/** The body did not arrive whole: the client hung up or a timeout cut it off. */
+class RequestAborted extends Error {
+  constructor() {
+    super('the request was aborted');
+  }
 }
 
 function tooLarge(req: IncomingMessage): HttpProblem {

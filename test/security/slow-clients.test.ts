@@ -8,7 +8,9 @@ import { spawn } from 'node:child_process';
 import http from 'node:http';
 import { connect, type Socket } from 'node:net';
 import { join } from 'node:path';
+import { Writable } from 'node:stream';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { jsonLogger } from '../../src/logger';
 import {
   HEADERS_TIMEOUT_SECONDS,
   KEEP_ALIVE_TIMEOUT_SECONDS,
@@ -21,8 +23,21 @@ const SHORT = { headersSeconds: 0.5, requestSeconds: 1.5, keepAliveSeconds: 0.5 
 
 let server: TestServer;
 let port: number;
+/** The levels of what the server logged: a client cut off is routine, not an error. */
+const levels: string[] = [];
 beforeAll(async () => {
-  server = await startTestServer({}, { httpTimeouts: SHORT });
+  const destination = new Writable({
+    write(chunk: Buffer, _encoding, done) {
+      for (const line of chunk.toString('utf8').split('\n').filter(Boolean)) {
+        levels.push((JSON.parse(line) as { level: string }).level);
+      }
+      done();
+    },
+  });
+  server = await startTestServer(
+    {},
+    { httpTimeouts: SHORT, logger: jsonLogger({ level: 'info', destination }) },
+  );
   port = Number(new URL(server.url).port);
 }, START_TIMEOUT_MS);
 afterAll(() => server?.close());
@@ -86,6 +101,7 @@ describe('with limits of a fraction of a second', () => {
       'POST /graphql HTTP/1.1\r\nHost: x\r\ncontent-type: application/json\r\ncontent-length: 10000\r\n\r\n';
     const closed = await slowClient(head, '{"query":"{ publicMessage }"}', 50);
     expectJson408(closed);
+    expect(levels.filter((level) => level === 'error')).toEqual([]);
     expect(closed.seconds).toBeGreaterThanOrEqual(SHORT.requestSeconds);
     expect(closed.seconds).toBeLessThan(SHORT.requestSeconds + 3);
   });
