@@ -28,6 +28,9 @@ export interface TokenPair {
   readonly refreshExpiresIn: number;
 }
 
+const REUSED_MESSAGE =
+  'This refresh token was already used, so its session has been ended; log in again.';
+
 export class Sessions {
   private readonly limits: RateLimits;
 
@@ -98,10 +101,7 @@ export class Sessions {
         throw new Unauthenticated('TOKEN_REVOKED');
       case 'reused':
         await this.endSessions([result.sessionId]);
-        throw new Unauthenticated(
-          'TOKEN_REVOKED',
-          'This refresh token was already used, so its session has been ended; log in again.',
-        );
+        throw new Unauthenticated('TOKEN_REVOKED', REUSED_MESSAGE);
       case 'rotated':
       case 'reissued': {
         const user = await this.deps.users.findById(result.userId);
@@ -124,10 +124,19 @@ export class Sessions {
     const found: { sessionId: string; userId: string }[] = [];
     if (!(bearer instanceof Unauthenticated)) found.push(bearer);
     if (refreshToken !== undefined && isWellFormedRefreshToken(refreshToken)) {
+      const now = this.deps.now();
       const owner = await this.deps.sessions.findLiveByRefreshToken(
         hashRefreshToken(refreshToken),
-        new Date(this.deps.now()),
+        new Date(now),
       );
+      if (owner && this.isReuse(owner.retiredAt, now)) {
+        // As for refresh: one of its holders is not the user, so its session ends and the
+        // logout does nothing else. Above all, allSessions must not let a stolen, long-retired
+        // token end every session of the user.
+        await this.endSessions([owner.sessionId]);
+        await this.deps.audit.record('REFRESH_REUSE_DETECTED', { ...owner, client });
+        throw new Unauthenticated('TOKEN_REVOKED', REUSED_MESSAGE);
+      }
       if (owner) found.push(owner);
     }
     if (found.length === 0) {
@@ -144,6 +153,14 @@ export class Sessions {
       await this.deps.audit.record('LOGGED_OUT', { userId, sessionId, client });
     }
     return true;
+  }
+
+  /** A token retired at least REFRESH_REUSE_INTERVAL ago: presenting it again is reuse. */
+  private isReuse(retiredAt: Date | null, nowMs: number): boolean {
+    return (
+      retiredAt !== null &&
+      nowMs - retiredAt.getTime() >= this.deps.refreshReuseIntervalSeconds * 1000
+    );
   }
 
   /** The user whose password this is; Unauthenticated(INVALID_CREDENTIALS) otherwise. */

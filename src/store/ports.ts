@@ -64,11 +64,14 @@ export interface SessionStore {
     now: Date,
     reuseIntervalSeconds: number,
   ): Promise<RotationResult>;
-  /** The live session a refresh token (current or retired, not expired) belongs to. */
+  /**
+   * The live session a refresh token (current or retired, not expired) belongs to, and when
+   * the token was retired (null while it is current).
+   */
   findLiveByRefreshToken(
     tokenHash: string,
     now: Date,
-  ): Promise<{ sessionId: string; userId: string } | undefined>;
+  ): Promise<{ sessionId: string; userId: string; retiredAt: Date | null } | undefined>;
   /** Whether the session exists, is not revoked and has not expired. */
   isLive(sessionId: string, now: Date): Promise<boolean>;
   /** Revokes the given sessions of `userId` that are still live; returns the ids it revoked. */

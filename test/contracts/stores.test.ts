@@ -210,6 +210,7 @@ describe('SqlSessionStore', () => {
     expect(await sessions.findLiveByRefreshToken('rc', new Date(clock))).toEqual({
       sessionId: c,
       userId,
+      retiredAt: null,
     });
   });
 
