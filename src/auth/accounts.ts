@@ -9,7 +9,7 @@ import { BadUserInput, Unauthenticated } from './errors';
 import { checkPasswordPolicy } from './passwords';
 import type { Role } from './roles';
 import type { Sessions } from './sessions';
-import { DuplicateUsername, type UserRecord } from '../store/ports';
+import { DuplicateUsername, LastActiveAdmin, type UserRecord } from '../store/ports';
 
 const USERNAME = /^[A-Za-z0-9][A-Za-z0-9_.@-]{2,63}$/;
 
@@ -79,7 +79,8 @@ export class Accounts {
 
   /**
    * Deactivation ends every session of the user at once. `actor` is the admin doing it (who may
-   * not deactivate themself), or undefined for an operator at the command line.
+   * not deactivate themself), or undefined for an operator at the command line. Nobody may
+   * deactivate the last active ADMIN: without one, only the command line could recover.
    */
   async setUserActive(
     userId: string,
@@ -90,7 +91,14 @@ export class Accounts {
     if (!active && userId === actor?.userId) {
       throw new BadUserInput('You cannot deactivate your own account.');
     }
-    const user = await this.deps.users.setActive(userId, active);
+    const user = await this.deps.users.setActive(userId, active).catch((error: unknown) => {
+      if (error instanceof LastActiveAdmin) {
+        throw new BadUserInput(
+          'This is the last active admin: activate or create another ADMIN before deactivating it.',
+        );
+      }
+      throw error;
+    });
     if (!user) throw new BadUserInput(`No user has the id "${userId}".`);
     if (!active) await this.sessions.endUserSessions(user.id);
     const type = active ? 'USER_ACTIVATED' : 'USER_DEACTIVATED';

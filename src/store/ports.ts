@@ -20,6 +20,14 @@ export class DuplicateUsername extends Error {
   }
 }
 
+/** Deactivating this user would leave no active ADMIN (nobody could administer the server). */
+export class LastActiveAdmin extends Error {
+  constructor(readonly userId: string) {
+    super(`user ${userId} is the last active ADMIN`);
+    this.name = 'LastActiveAdmin';
+  }
+}
+
 export interface UserStore {
   /** Usernames are unique regardless of case; lookups ignore case too. */
   findByUsername(username: string): Promise<UserRecord | undefined>;
@@ -29,6 +37,10 @@ export interface UserStore {
   passwordHashOf(id: string): Promise<string | undefined>;
   /** Throws DuplicateUsername. */
   create(user: { username: string; passwordHash: string; role: StoredRole }): Promise<UserRecord>;
+  /**
+   * Throws LastActiveAdmin instead of deactivating the only active ADMIN. Race-safe: of
+   * concurrent deactivations of the last two active admins, one succeeds.
+   */
   setActive(id: string, active: boolean): Promise<UserRecord | undefined>;
   setPasswordHash(id: string, passwordHash: string): Promise<void>;
   list(): Promise<UserRecord[]>;

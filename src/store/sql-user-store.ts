@@ -1,7 +1,13 @@
 /** UserStore over drizzle: one set of queries for PGlite and PostgreSQL. */
-import { asc, count, eq, sql } from 'drizzle-orm';
+import { and, asc, count, eq, sql } from 'drizzle-orm';
 import type { Database } from './database';
-import { DuplicateUsername, type StoredRole, type UserRecord, type UserStore } from './ports';
+import {
+  DuplicateUsername,
+  LastActiveAdmin,
+  type StoredRole,
+  type UserRecord,
+  type UserStore,
+} from './ports';
 import { users } from './tables';
 
 const UNIQUE_VIOLATION = '23505';
@@ -56,12 +62,32 @@ export class SqlUserStore implements UserStore {
 
   async setActive(id: string, active: boolean): Promise<UserRecord | undefined> {
     if (!isUuid(id)) return undefined;
-    const rows = await this.db
-      .update(users)
-      .set({ isActive: active })
-      .where(eq(users.id, id))
-      .returning();
-    return rows[0];
+    if (active) {
+      const rows = await this.db
+        .update(users)
+        .set({ isActive: true })
+        .where(eq(users.id, id))
+        .returning();
+      return rows[0];
+    }
+    return this.db.transaction(async (tx) => {
+      // Lock every active admin first. Two deactivations of the last two admins then queue on
+      // these locks, and the second re-reads the rows the first changed (READ COMMITTED
+      // re-checks a locked row's new version), so it sees one admin left and refuses. A role
+      // change that demotes an admin must take the same locks.
+      const admins = await tx
+        .select({ id: users.id })
+        .from(users)
+        .where(and(eq(users.role, 'ADMIN'), eq(users.isActive, true)))
+        .for('update');
+      if (admins.length === 1 && admins[0]!.id === id) throw new LastActiveAdmin(id);
+      const rows = await tx
+        .update(users)
+        .set({ isActive: false })
+        .where(eq(users.id, id))
+        .returning();
+      return rows[0];
+    });
   }
 
   async setPasswordHash(id: string, passwordHash: string): Promise<void> {

@@ -4,11 +4,17 @@
  */
 import { randomUUID } from 'node:crypto';
 import { PGlite } from '@electric-sql/pglite';
+import { sql } from 'drizzle-orm';
 import { drizzle } from 'drizzle-orm/pglite';
 import { CachedUserStore } from '../../src/store/cached-user-store';
 import { openDatabase, type Database } from '../../src/store/database';
 import { migrate } from '../../src/store/migrations';
-import { DuplicateUsername, type SessionStore, type UserStore } from '../../src/store/ports';
+import {
+  DuplicateUsername,
+  LastActiveAdmin,
+  type SessionStore,
+  type UserStore,
+} from '../../src/store/ports';
 import { SqlSessionStore } from '../../src/store/sql-session-store';
 import { SqlUserStore } from '../../src/store/sql-user-store';
 import { templateBlob } from '../support/harness';
@@ -82,6 +88,43 @@ describe.each(userStores)('%s', (_name, make) => {
     expect((await store.setActive(user.id, true))?.isActive).toBe(true);
     await store.setPasswordHash(user.id, 'new');
     expect(await store.passwordHashOf(user.id)).toBe('new');
+  });
+});
+
+describe.each(userStores)('%s and the last active ADMIN', (_name, make) => {
+  const admin = async (store: UserStore) =>
+    store.create({ username: `a_${randomUUID().slice(0, 8)}`, passwordHash: 'h', role: 'ADMIN' });
+  // Each case starts with no active admin but its own (earlier cases leave theirs behind).
+  beforeEach(() => db.execute(sql`UPDATE users SET is_active = false WHERE role = 'ADMIN'`));
+
+  it('refuses to deactivate the only active ADMIN, and deactivates one of two', async () => {
+    const store = make();
+    const [one, two] = [await admin(store), await admin(store)];
+    expect((await store.setActive(one.id, false))?.isActive).toBe(false);
+    await expect(store.setActive(two.id, false)).rejects.toBeInstanceOf(LastActiveAdmin);
+    expect((await store.findById(two.id))?.isActive).toBe(true);
+    const user = await store.create({
+      username: `u_${randomUUID().slice(0, 8)}`,
+      passwordHash: 'h',
+      role: 'USER',
+    });
+    expect((await store.setActive(user.id, false))?.isActive).toBe(false);
+  });
+
+  it('lets exactly one of two concurrent deactivations of the last two admins succeed', async () => {
+    const store = make();
+    const [one, two] = [await admin(store), await admin(store)];
+    const results = await Promise.allSettled([
+      store.setActive(one.id, false),
+      store.setActive(two.id, false),
+    ]);
+    expect(results.filter((r) => r.status === 'fulfilled')).toHaveLength(1);
+    const refused = results.find((r) => r.status === 'rejected');
+    expect(refused?.reason).toBeInstanceOf(LastActiveAdmin);
+    const active = [await store.findById(one.id), await store.findById(two.id)].filter(
+      (u) => u?.isActive,
+    );
+    expect(active).toHaveLength(1);
   });
 });
 
