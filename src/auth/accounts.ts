@@ -9,9 +9,8 @@ import { BadUserInput, Unauthenticated } from './errors';
 import { checkPasswordPolicy } from './passwords';
 import type { Role } from './roles';
 import type { Sessions } from './sessions';
+import { canonicalUsername, newUsername, USERNAME_RULE } from './usernames';
 import { DuplicateUsername, LastActiveAdmin, type UserRecord } from '../store/ports';
-
-const USERNAME = /^[A-Za-z0-9][A-Za-z0-9_.@-]{2,63}$/;
 
 export class Accounts {
   constructor(
@@ -23,16 +22,14 @@ export class Accounts {
     input: { username: string; password: string; role: Role },
     client?: EventClient,
   ): Promise<UserRecord> {
-    if (!USERNAME.test(input.username)) {
-      throw new BadUserInput(
-        'A username has 3 to 64 characters: letters, digits, and _ . @ - (not first).',
-      );
-    }
+    const canonical = newUsername(input.username);
+    if (canonical === undefined) throw new BadUserInput(USERNAME_RULE);
     checkPasswordPolicy(input.password);
     const passwordHash = await this.deps.hasher.hash(input.password);
     try {
       const user = await this.deps.users.create({
         username: input.username,
+        canonicalUsername: canonical,
         passwordHash,
         role: input.role,
       });
@@ -112,8 +109,10 @@ export class Accounts {
     await this.deps.audit.record('SESSIONS_REVOKED', { userId });
   }
 
-  findByUsername(username: string): Promise<UserRecord | undefined> {
-    return this.deps.users.findByUsername(username);
+  /** Any spelling of the account's name; undefined when it is no one's. */
+  async findByUsername(username: string): Promise<UserRecord | undefined> {
+    const canonical = canonicalUsername(username);
+    return canonical === undefined ? undefined : this.deps.users.findByCanonicalUsername(canonical);
   }
 
   listUsers(): Promise<UserRecord[]> {

@@ -15,6 +15,7 @@ import { createHash } from 'node:crypto';
 import { isIPv6 } from 'node:net';
 import type { FailureCounter } from '../store/failure-counter';
 import { RateLimited, Unauthenticated } from './errors';
+import { canonicalUsername } from './usernames';
 
 /** Who is asking, as far as the transport can tell (server.ts fills it in). */
 export interface ClientInfo {
@@ -31,14 +32,15 @@ export interface LoginLimit {
   readonly windowSeconds: number;
 }
 
-/** Usernames longer than this cannot exist (accounts.ts allows 64); longer ones are hashed. */
-const MAX_KEYED_USERNAME = 128;
-
+/**
+ * The canonical username (usernames.ts), so every spelling of an account counts on its key. A
+ * name that is no one's is keyed by a hash of what was typed: it can never log in anyway.
+ */
 export function loginUserKey(username: string): string {
-  const lower = username.toLowerCase();
-  return lower.length <= MAX_KEYED_USERNAME
-    ? `login:user:${lower}`
-    : `login:user:#${createHash('sha256').update(lower).digest('base64url')}`;
+  const canonical = canonicalUsername(username);
+  return canonical !== undefined
+    ? `login:user:${canonical}`
+    : `login:user:#${createHash('sha256').update(username).digest('base64url')}`;
 }
 
 export function loginClientKey(client: ClientInfo): string {

@@ -16,6 +16,7 @@ import {
   type IssuedRefreshToken,
 } from './refresh-tokens';
 import type { UserRecord } from '../store/ports';
+import { canonicalUsername } from './usernames';
 import { CLOCK_TOLERANCE_SECONDS } from './access-tokens';
 
 export interface TokenPair {
@@ -170,7 +171,10 @@ export class Sessions {
     client: ClientInfo,
   ): Promise<UserRecord> {
     const { users, hasher } = this.deps;
-    const user = await users.findByUsername(username);
+    // A name that is no one's (usernames.ts) needs no database query to be unknown.
+    const canonical = canonicalUsername(username);
+    const user =
+      canonical === undefined ? undefined : await users.findByCanonicalUsername(canonical);
     // An unknown username costs the same bcrypt work as a wrong password (docs/API.md, "Errors").
     const valid = user
       ? await hasher.verify(password, user.passwordHash)

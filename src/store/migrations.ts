@@ -66,12 +66,31 @@ export const MIGRATIONS: readonly Migration[] = [
       `CREATE INDEX auth_events_user_at_idx ON auth_events (user_id, at)`,
     ],
   },
+  {
+    version: 3,
+    name: 'canonical usernames',
+    // Every existing name was made of the ASCII alphabet (createUser refused anything else),
+    // whose canonical form is its ASCII lowercase: translate(), unlike lower(), ignores the
+    // database's locale. The old index on lower(username) gave way to the application's form.
+    statements: [
+      `ALTER TABLE users ADD COLUMN canonical_username text`,
+      `UPDATE users SET canonical_username =
+        translate(username, 'ABCDEFGHIJKLMNOPQRSTUVWXYZ', 'abcdefghijklmnopqrstuvwxyz')`,
+      `ALTER TABLE users ALTER COLUMN canonical_username SET NOT NULL`,
+      `DROP INDEX users_username_key`,
+      `CREATE UNIQUE INDEX users_canonical_username_key ON users (canonical_username)`,
+    ],
+  },
 ];
 
 /** An arbitrary constant that names our migration lock among the database's advisory locks. */
 const MIGRATION_LOCK_ID = 7_215_001;
 
-export async function migrate(db: Database): Promise<number[]> {
+/** Applies those of `migrations` (all, but for tests of one step) not applied yet. */
+export async function migrate(
+  db: Database,
+  migrations: readonly Migration[] = MIGRATIONS,
+): Promise<number[]> {
   return db.transaction(async (tx) => {
     await tx.execute(sql`SELECT pg_advisory_xact_lock(${MIGRATION_LOCK_ID})`);
     await tx.execute(
@@ -84,7 +103,7 @@ export async function migrate(db: Database): Promise<number[]> {
     const applied = await tx.select({ version: schemaMigrations.version }).from(schemaMigrations);
     const done = new Set(applied.map((row) => row.version));
     const ran: number[] = [];
-    for (const migration of MIGRATIONS) {
+    for (const migration of migrations) {
       if (done.has(migration.version)) continue;
       for (const statement of migration.statements) await tx.execute(sql.raw(statement));
       await tx

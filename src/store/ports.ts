@@ -4,6 +4,10 @@
  */
 export type StoredRole = 'USER' | 'ADMIN';
 
+declare const canonical: unique symbol;
+/** A username in its canonical form: only src/auth/usernames.ts makes these. */
+export type CanonicalUsername = string & { readonly [canonical]: true };
+
 export interface UserRecord {
   readonly id: string;
   readonly username: string;
@@ -11,6 +15,14 @@ export interface UserRecord {
   readonly role: StoredRole;
   readonly isActive: boolean;
   readonly createdAt: Date;
+}
+
+export interface NewUser {
+  /** As the user typed it, for display. */
+  readonly username: string;
+  readonly canonicalUsername: CanonicalUsername;
+  readonly passwordHash: string;
+  readonly role: StoredRole;
 }
 
 export class DuplicateUsername extends Error {
@@ -29,14 +41,14 @@ export class LastActiveAdmin extends Error {
 }
 
 export interface UserStore {
-  /** Usernames are unique regardless of case; lookups ignore case too. */
-  findByUsername(username: string): Promise<UserRecord | undefined>;
+  /** Canonical usernames are unique; an account is found by its canonical username only. */
+  findByCanonicalUsername(canonical: CanonicalUsername): Promise<UserRecord | undefined>;
   /** May be answered from a cache (cached-user-store.ts): never use its passwordHash. */
   findById(id: string): Promise<UserRecord | undefined>;
   /** Always read from the database: the hash to check a password against. */
   passwordHashOf(id: string): Promise<string | undefined>;
-  /** Throws DuplicateUsername. */
-  create(user: { username: string; passwordHash: string; role: StoredRole }): Promise<UserRecord>;
+  /** Throws DuplicateUsername when another account has the same canonical username. */
+  create(user: NewUser): Promise<UserRecord>;
   /**
    * Throws LastActiveAdmin instead of deactivating the only active ADMIN. Race-safe: of
    * concurrent deactivations of the last two active admins, one succeeds.

@@ -4,7 +4,8 @@ import type { Database } from './database';
 import {
   DuplicateUsername,
   LastActiveAdmin,
-  type StoredRole,
+  type CanonicalUsername,
+  type NewUser,
   type UserRecord,
   type UserStore,
 } from './ports';
@@ -14,19 +15,19 @@ const UNIQUE_VIOLATION = '23505';
 
 export class SqlUserStore implements UserStore {
   /** Every login runs it: prepared, so drizzle builds its SQL once. */
-  private readonly byUsername;
+  private readonly byCanonicalUsername;
 
   constructor(private readonly db: Database) {
-    this.byUsername = db
+    this.byCanonicalUsername = db
       .select()
       .from(users)
-      .where(sql`lower(${users.username}) = lower(${sql.placeholder('username')})`)
+      .where(eq(users.canonicalUsername, sql.placeholder('canonical')))
       .limit(1)
-      .prepare('user_by_username');
+      .prepare('user_by_canonical_username');
   }
 
-  async findByUsername(username: string): Promise<UserRecord | undefined> {
-    const rows = await this.byUsername.execute({ username });
+  async findByCanonicalUsername(canonical: CanonicalUsername): Promise<UserRecord | undefined> {
+    const rows = await this.byCanonicalUsername.execute({ canonical });
     return rows[0];
   }
 
@@ -46,11 +47,7 @@ export class SqlUserStore implements UserStore {
     return rows[0]?.hash;
   }
 
-  async create(user: {
-    username: string;
-    passwordHash: string;
-    role: StoredRole;
-  }): Promise<UserRecord> {
+  async create(user: NewUser): Promise<UserRecord> {
     try {
       const rows = await this.db.insert(users).values(user).returning();
       return rows[0]!;

@@ -6,6 +6,8 @@ const timestamptz = (name: string) => timestamp(name, { withTimezone: true, mode
 export const users = pgTable('users', {
   id: uuid('id').primaryKey().defaultRandom(),
   username: text('username').notNull(),
+  /** auth/usernames.ts computes it; the unique index and every lookup use it. */
+  canonicalUsername: text('canonical_username').notNull(),
   passwordHash: text('password_hash').notNull(),
   role: text('role', { enum: ['USER', 'ADMIN'] }).notNull(),
   isActive: boolean('is_active').notNull().default(true),
