@@ -36,7 +36,7 @@ export class Sessions {
   private readonly limits: RateLimits;
 
   constructor(private readonly deps: AuthDeps) {
-    this.limits = new RateLimits(deps.failureCounter, deps.loginLimit, deps.now);
+    this.limits = new RateLimits(deps.failureCounter, deps.loginLimits, deps.now);
   }
 
   /** Refused with RateLimited, before the password is checked, past too many failures. */

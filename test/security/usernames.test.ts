@@ -75,6 +75,16 @@ describe('spellings that are no one’s', () => {
     expect(lookups()).toBe(before);
   });
 
+  it('give no more guesses at a locked account: mİa does not reach mia', async () => {
+    for (let i = 0; i < 3; i++) {
+      expect(firstCode(await login('127.0.23.1', 'mia', 'wrong-password'))).toEqual(INVALID);
+    }
+    expect(firstCode(await login('127.0.23.1', 'mia', PASSWORD('mia')))?.code).toBe('RATE_LIMITED');
+    const res = await login('127.0.23.1', 'm\u0130a', PASSWORD('mia'));
+    expect(res.json?.data ?? null).toBeNull();
+    expect(firstCode(res)).toEqual(INVALID);
+  });
+
   it.each([
     ['fullwidth letters', '\uFF4Dia2'],
     ['a zero-width space', 'mia\u200B2'],
