@@ -153,15 +153,18 @@ export class RateLimits {
       const nowMs = this.now();
       const counts = await Promise.all(rules.map(({ key }) => this.counter.peek(key, nowMs)));
       let retryAfter = 0;
+      let refusedBy: string | undefined;
       rules.forEach((rule, i) => {
         const { count, retryAfterSeconds } = counts[i]!;
         const inFlight = ahead[i]!;
         const reached =
           count + (rule.inFlight === 'failures' ? inFlight : 0) >= rule.max ||
           (rule.inFlight === 'bounded' && inFlight >= rule.max);
-        if (reached) retryAfter = Math.max(retryAfter, retryAfterSeconds, 1);
+        if (!reached) return;
+        retryAfter = Math.max(retryAfter, retryAfterSeconds, 1);
+        refusedBy ??= rule.key;
       });
-      if (retryAfter > 0) throw new RateLimited(retryAfter);
+      if (retryAfter > 0) throw new RateLimited(retryAfter, refusedBy);
 
       let result: T;
       try {

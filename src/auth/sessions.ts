@@ -15,7 +15,7 @@ import {
   isWellFormedRefreshToken,
   type IssuedRefreshToken,
 } from './refresh-tokens';
-import type { UserRecord } from '../store/ports';
+import type { CanonicalUsername, UserRecord } from '../store/ports';
 import { canonicalUsername } from './usernames';
 import { CLOCK_TOLERANCE_SECONDS } from './access-tokens';
 
@@ -42,18 +42,25 @@ export class Sessions {
   /** Refused with RateLimited, before the password is checked, past too many failures. */
   async login(username: string, password: string, client: ClientInfo): Promise<TokenPair> {
     const { audit } = this.deps;
+    const canonical = canonicalUsername(username);
     let user: UserRecord;
     try {
       user = await this.limits.login(username, client, () =>
-        this.checkPassword(username, password, client),
+        this.checkPassword(canonical, password, client),
       );
     } catch (error) {
-      if (error instanceof RateLimited) await audit.record('LOGIN_RATE_LIMITED', { client });
+      if (error instanceof RateLimited) {
+        await audit.record('LOGIN_RATE_LIMITED', {
+          client,
+          username: canonical,
+          aggregateKey: this.refusalKey(error),
+        });
+      }
       throw error;
     }
     // Only after a correct password, so the answer does not tell strangers the account exists.
     if (!user.isActive) {
-      await audit.record('LOGIN_FAILED', { userId: user.id, client });
+      await audit.record('LOGIN_FAILED', { userId: user.id, username: canonical, client });
       throw new Forbidden('This account is deactivated.');
     }
 
@@ -64,7 +71,12 @@ export class Sessions {
       { id: sessionId, userId: user.id, createdAt: new Date(now) },
       refresh,
     );
-    await audit.record('LOGIN_SUCCEEDED', { userId: user.id, sessionId, client });
+    await audit.record('LOGIN_SUCCEEDED', {
+      userId: user.id,
+      sessionId,
+      username: canonical,
+      client,
+    });
     return this.pair(user, sessionId, refresh, now);
   }
 
@@ -156,6 +168,12 @@ export class Sessions {
     return true;
   }
 
+  /** One audit row per limit key and window (LOGIN_FAILURE_WINDOW) of refusals. */
+  private refusalKey(error: RateLimited): string {
+    const windowMs = this.deps.loginLimits.windowSeconds * 1000;
+    return `${error.key ?? 'login'}@${Math.floor(this.deps.now() / windowMs)}`;
+  }
+
   /** A token retired at least REFRESH_REUSE_INTERVAL ago: presenting it again is reuse. */
   private isReuse(retiredAt: Date | null, nowMs: number): boolean {
     return (
@@ -166,13 +184,12 @@ export class Sessions {
 
   /** The user whose password this is; Unauthenticated(INVALID_CREDENTIALS) otherwise. */
   private async checkPassword(
-    username: string,
+    canonical: CanonicalUsername | undefined,
     password: string,
     client: ClientInfo,
   ): Promise<UserRecord> {
     const { users, hasher } = this.deps;
     // A name that is no one's (usernames.ts) needs no database query to be unknown.
-    const canonical = canonicalUsername(username);
     const user =
       canonical === undefined ? undefined : await users.findByCanonicalUsername(canonical);
     // An unknown username costs the same bcrypt work as a wrong password (docs/API.md, "Errors").
@@ -180,7 +197,11 @@ export class Sessions {
       ? await hasher.verify(password, user.passwordHash)
       : await hasher.verifyNothing(password);
     if (!user || !valid) {
-      await this.deps.audit.record('LOGIN_FAILED', { userId: user?.id, client });
+      await this.deps.audit.record('LOGIN_FAILED', {
+        userId: user?.id,
+        username: canonical,
+        client,
+      });
       throw new Unauthenticated('INVALID_CREDENTIALS');
     }
     return user;

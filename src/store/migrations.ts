@@ -81,6 +81,17 @@ export const MIGRATIONS: readonly Migration[] = [
       `CREATE UNIQUE INDEX users_canonical_username_key ON users (canonical_username)`,
     ],
   },
+  {
+    version: 4,
+    name: 'audit log: usernames, and one row per flood',
+    statements: [
+      `ALTER TABLE auth_events ADD COLUMN username text`,
+      `ALTER TABLE auth_events ADD COLUMN count integer NOT NULL DEFAULT 1`,
+      `ALTER TABLE auth_events ADD COLUMN aggregate_key text`,
+      // NULLs are distinct in a unique index: only aggregated rows ever conflict.
+      `CREATE UNIQUE INDEX auth_events_aggregate_key ON auth_events (aggregate_key)`,
+    ],
+  },
 ];
 
 /** An arbitrary constant that names our migration lock among the database's advisory locks. */
