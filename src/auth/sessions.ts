@@ -147,7 +147,8 @@ export class Sessions {
         // logout does nothing else. Above all, allSessions must not let a stolen, long-retired
         // token end every session of the user.
         await this.endSessions([owner.sessionId]);
-        await this.deps.audit.record('REFRESH_REUSE_DETECTED', { ...owner, client });
+        const { userId, sessionId } = owner;
+        await this.deps.audit.record('REFRESH_REUSE_DETECTED', { userId, sessionId, client });
         throw new Unauthenticated('TOKEN_REVOKED', REUSED_MESSAGE);
       }
       if (owner) found.push(owner);
