@@ -98,6 +98,49 @@ export async function login(port, user = ADMIN) {
 }
 
 /**
+ * Creates `count` users through the admin (bench-user-1, …) for login storms. A storm is many
+ * people logging in at once, not one account from one address: the server lets one (username,
+ * address) pair have only LOGIN_MAX_FAILURES logins in flight, so one account would be refused.
+ */
+export async function createUsers(port, count) {
+  const token = (await login(port)).accessToken;
+  const users = Array.from({ length: count }, (_, i) => ({
+    username: `bench-user-${i + 1}`,
+    password: `bench-user-password-${i + 1}`,
+  }));
+  const create =
+    'mutation ($u: String!, $p: String!) { createUser(input: { username: $u, password: $p }) { id } }';
+  for (const user of users) {
+    await gql(port, create, { token, variables: { u: user.username, p: user.password } });
+  }
+  return users;
+}
+
+/**
+ * autocannon options that log in as `users`, round-robin: each connection takes every
+ * `connections`-th user in turn, so no two connections ever log in as one user at once.
+ */
+export function loginStormRequests(users, connections) {
+  let clients = 0;
+  return {
+    connections,
+    setupClient: (client) => {
+      const mine = users.filter((_, i) => i % connections === clients % connections);
+      clients++;
+      let next = 0;
+      client.setRequests([
+        {
+          setupRequest: (request) => {
+            const user = mine[next++ % mine.length];
+            return { ...request, body: requestBody(LOGIN, { u: user.username, p: user.password }) };
+          },
+        },
+      ]);
+    },
+  };
+}
+
+/**
  * autocannon against /graphql; `options` go to autocannon (connections, duration, body, …).
  * Every failure counts as an error: socket errors, timeouts, non-2xx and body mismatches (a
  * GraphQL error comes with HTTP 200); req/s and `requests` count right answers only.

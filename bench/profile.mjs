@@ -12,12 +12,12 @@
 import { readdir, readFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import {
-  ADMIN,
   bearer,
+  createUsers,
   gql,
   load,
   login,
-  LOGIN,
+  loginStormRequests,
   ME,
   PUBLIC_MESSAGE,
   requestBody,
@@ -31,12 +31,7 @@ const TARGETS = {
   'no-auth': { ...product, args: ['--no-auth'], query: ME },
   public: { ...product, query: PUBLIC_MESSAGE },
   plain: { ...product, script: 'plain-apollo.mjs', query: ME },
-  login: {
-    ...product,
-    connections: 8,
-    query: LOGIN,
-    variables: { u: ADMIN.username, p: ADMIN.password },
-  },
+  login: { ...product, connections: 8, storm: true },
 };
 const name = process.argv[2] ?? 'me';
 const seconds = Number(process.argv[3] ?? 10);
@@ -63,14 +58,19 @@ const server = await startServer(target.script, {
 let result;
 try {
   const token = target.token ? (await login(server.port)).accessToken : undefined;
-  const { variables, connections } = target;
-  const { text } = await gql(server.port, target.query, { token, variables });
-  const request = {
-    headers: bearer(token),
-    body: requestBody(target.query, variables),
-    connections,
-    ...(variables ? {} : { expectBody: text }), // a login's tokens differ every time
-  };
+  let request;
+  if (target.storm) {
+    // Many users, as run.mjs's storm: one account from one address would be rate-limited.
+    request = loginStormRequests(await createUsers(server.port, 32), target.connections);
+  } else {
+    const { text } = await gql(server.port, target.query, { token });
+    request = {
+      headers: bearer(token),
+      body: requestBody(target.query),
+      connections: target.connections,
+      expectBody: text,
+    };
+  }
   await load(server.port, { ...request, duration: 2 });
   result = await load(server.port, { ...request, duration: seconds });
 } finally {

@@ -7,8 +7,8 @@
  * --quick: one short round, to check that everything runs; --only: just these scenarios (by id;
  * the summary then leaves out the targets it cannot judge).
  *
- * The servers get our environment, so the product's variables apply: e.g. LOGIN_MAX_FAILURES
- * (the server counts logins and refreshes in flight per client against it). DATABASE_URL and
+ * The servers get our environment, so the product's variables apply; the rate limits are the
+ * defaults (the login storm logs in as many users, as a real one would). DATABASE_URL and
  * REDIS_URL, when both are set, add (7) on them; (1)–(6) always run on memory://.
  *
  * Every scenario has its own server process (so peak RSS is per scenario), started once. The
@@ -26,10 +26,11 @@ import bcrypt from 'bcrypt';
 import {
   ADMIN,
   bearer,
+  createUsers,
   gql,
   load,
   login,
-  LOGIN,
+  loginStormRequests,
   ME,
   percentile,
   PUBLIC_MESSAGE,
@@ -55,6 +56,8 @@ const IDLE_PROBE_SECONDS = STORM_SECONDS;
 const CALIBRATION_SECONDS = QUICK ? 1 : 3;
 const CONNECTIONS = 50;
 const STORM_CONNECTIONS = 8;
+/** Different users the storm logs in as, in turn (4 per connection). */
+const STORM_USERS = 32;
 const PROBE_PER_SECOND = 20;
 const BCRYPT_COST = 10;
 
@@ -112,15 +115,15 @@ function stormScenario(env) {
     env,
     async prepare(port) {
       const token = (await login(port)).accessToken;
-      return { me: { headers: bearer(token), body: requestBody(ME) }, token };
+      const users = await createUsers(port, STORM_USERS);
+      return { me: { headers: bearer(token), body: requestBody(ME) }, token, users };
     },
-    async run(port, { me, token }, server, round) {
+    async run(port, { me, token, users }, server, round) {
       const calibration = await bcryptLimitOfRound(round);
       let rateLimited = 0;
       const storm = (duration) =>
         load(port, {
-          body: requestBody(LOGIN, { u: ADMIN.username, p: ADMIN.password }),
-          connections: STORM_CONNECTIONS,
+          ...loginStormRequests(users, STORM_CONNECTIONS),
           duration,
           verifyBody: (body) => {
             if (body.includes('RATE_LIMITED')) rateLimited++;
@@ -209,7 +212,7 @@ function refreshScenario(env) {
 
 /**
  * `count` fresh sessions' refresh tokens. Four logins at a time, below the default
- * LOGIN_MAX_FAILURES (5): the server counts logins in flight against that limit.
+ * LOGIN_MAX_FAILURES (5): the server lets one (username, address) pair have no more in flight.
  */
 async function sessions(port, count) {
   const tokens = [];

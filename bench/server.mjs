@@ -17,10 +17,6 @@ const defaults = {
   PORT: '0',
   DATABASE_URL: 'memory://',
   BCRYPT_COST: '10',
-  // The storm is 8 concurrent logins of one user from one address; the limiter refuses more
-  // than LOGIN_MAX_FAILURES attempts in flight per key (burst protection, tested in
-  // test/security). Here we measure bcrypt throughput, so the limiter stands aside.
-  LOGIN_MAX_FAILURES: '1000000',
   JWT_SECRET: randomBytes(48).toString('base64url'),
   BOOTSTRAP_ADMIN_USERNAME: 'bench-admin',
   BOOTSTRAP_ADMIN_PASSWORD: 'bench-admin-password',

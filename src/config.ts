@@ -82,6 +82,11 @@ const environment = z.object({
   REFRESH_TOKEN_TTL: duration(1, '7d'),
   BCRYPT_COST: integer(4, 31).default(12),
   LOGIN_MAX_FAILURES: integer(1, 1_000_000).default(5),
+  /** Default 10 × LOGIN_MAX_FAILURES (see loginLimits). */
+  LOGIN_MAX_FAILURES_PER_USERNAME: integer(1, 100_000_000).optional(),
+  /** Default 20 × LOGIN_MAX_FAILURES (see loginLimits). */
+  LOGIN_MAX_FAILURES_PER_ADDRESS: integer(1, 100_000_000).optional(),
+  REFRESH_MAX_FAILURES_PER_ADDRESS: integer(1, 100_000_000).default(100),
   LOGIN_FAILURE_WINDOW: duration(1, '15m'),
   REFRESH_REUSE_INTERVAL: duration(0, '10s'),
   TRUST_PROXY: integer(0, 100).default(0),
@@ -149,7 +154,14 @@ export interface Config {
   readonly refreshTokenTtlSeconds: number;
   readonly refreshReuseIntervalSeconds: number;
   readonly bcryptCost: number;
+  /** Failed logins per (username, address) pair: the guessing defence. */
   readonly loginMaxFailures: number;
+  /** Failed logins per username from all addresses together. */
+  readonly loginMaxFailuresPerUsername: number;
+  /** Failed logins per address for all usernames together. */
+  readonly loginMaxFailuresPerAddress: number;
+  /** Refreshes with an unknown token per address. */
+  readonly refreshMaxFailuresPerAddress: number;
   readonly loginFailureWindowSeconds: number;
   readonly trustProxyHops: number;
   readonly auditRetentionSeconds: number;
@@ -223,6 +235,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     warnings.push('CORS_ORIGINS has no effect without AUTH_COOKIE=true; every origin may call');
   }
 
+  const limits = loginLimits(e);
+
   const database: Database =
     e.DATABASE_URL === undefined
       ? { kind: 'embedded', dataDir: join(e.DATA_DIR, 'pgdata') }
@@ -251,6 +265,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     refreshReuseIntervalSeconds: e.REFRESH_REUSE_INTERVAL,
     bcryptCost: e.BCRYPT_COST,
     loginMaxFailures: e.LOGIN_MAX_FAILURES,
+    loginMaxFailuresPerUsername: limits.perUsername,
+    loginMaxFailuresPerAddress: limits.perAddress,
+    refreshMaxFailuresPerAddress: e.REFRESH_MAX_FAILURES_PER_ADDRESS,
     loginFailureWindowSeconds: e.LOGIN_FAILURE_WINDOW,
     trustProxyHops: e.TRUST_PROXY,
     auditRetentionSeconds: e.AUDIT_RETENTION,
@@ -268,6 +285,31 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     corsOrigins: e.CORS_ORIGINS,
     warnings,
   });
+}
+
+/**
+ * The per-username and per-address limits default to multiples of the pair limit, so that
+ * raising LOGIN_MAX_FAILURES raises them too. Neither may be below it: a per-username limit
+ * under the pair limit would let one address lock an account out everywhere, and a per-address
+ * one would make the pair limit dead.
+ */
+function loginLimits(e: {
+  LOGIN_MAX_FAILURES: number;
+  LOGIN_MAX_FAILURES_PER_USERNAME?: number | undefined;
+  LOGIN_MAX_FAILURES_PER_ADDRESS?: number | undefined;
+}): { perUsername: number; perAddress: number } {
+  const pair = e.LOGIN_MAX_FAILURES;
+  const perUsername = e.LOGIN_MAX_FAILURES_PER_USERNAME ?? 10 * pair;
+  const perAddress = e.LOGIN_MAX_FAILURES_PER_ADDRESS ?? 20 * pair;
+  for (const [variable, value] of [
+    ['LOGIN_MAX_FAILURES_PER_USERNAME', perUsername],
+    ['LOGIN_MAX_FAILURES_PER_ADDRESS', perAddress],
+  ] as const) {
+    if (value < pair) {
+      throw new ConfigError(variable, `must be at least LOGIN_MAX_FAILURES (${pair})`);
+    }
+  }
+  return { perUsername, perAddress };
 }
 
 /** "https://app.example.com" or "http://localhost:5173": what a browser sends as Origin. */

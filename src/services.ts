@@ -126,8 +126,11 @@ export async function openServices(
         options.observe?.authEvent(type),
       ),
       failureCounter,
-      loginLimit: {
-        maxFailures: config.loginMaxFailures,
+      loginLimits: {
+        perPair: config.loginMaxFailures,
+        perUsername: config.loginMaxFailuresPerUsername,
+        perAddress: config.loginMaxFailuresPerAddress,
+        refreshPerAddress: config.refreshMaxFailuresPerAddress,
         windowSeconds: config.loginFailureWindowSeconds,
       },
       now,

@@ -40,6 +40,16 @@ describe('the admin command line', () => {
     ).resolves.toBeTruthy();
   });
 
+  it('refuses to deactivate the last active admin, with a clear message', async () => {
+    await expect(runAdmin(['deactivate', 'root'], services, password)).rejects.toMatchObject({
+      code: 'BAD_USER_INPUT',
+      message: expect.stringMatching(/last active admin/),
+    });
+    await expect(
+      services.sessions.login('root', 'a long enough password', client),
+    ).resolves.toBeTruthy();
+  });
+
   it('revokes the sessions of a user', async () => {
     await runAdmin(['create-user', 'dave'], services, password);
     const pair = await services.sessions.login('dave', 'a long enough password', client);

@@ -29,6 +29,9 @@ describe('loadConfig defaults', () => {
       refreshReuseIntervalSeconds: 10,
       bcryptCost: 12,
       loginMaxFailures: 5,
+      loginMaxFailuresPerUsername: 50,
+      loginMaxFailuresPerAddress: 100,
+      refreshMaxFailuresPerAddress: 100,
       loginFailureWindowSeconds: 15 * 60,
       trustProxyHops: 0,
       bootstrapAdmin: undefined,
@@ -81,6 +84,9 @@ describe('loadConfig values', () => {
       REFRESH_TOKEN_TTL: '30d',
       BCRYPT_COST: '10',
       LOGIN_MAX_FAILURES: '3',
+      LOGIN_MAX_FAILURES_PER_USERNAME: '40',
+      LOGIN_MAX_FAILURES_PER_ADDRESS: '500',
+      REFRESH_MAX_FAILURES_PER_ADDRESS: '1000',
       LOGIN_FAILURE_WINDOW: '1h',
       REFRESH_REUSE_INTERVAL: '0',
       TRUST_PROXY: '2',
@@ -98,6 +104,9 @@ describe('loadConfig values', () => {
       refreshTokenTtlSeconds: 30 * 86400,
       bcryptCost: 10,
       loginMaxFailures: 3,
+      loginMaxFailuresPerUsername: 40,
+      loginMaxFailuresPerAddress: 500,
+      refreshMaxFailuresPerAddress: 1000,
       loginFailureWindowSeconds: 3600,
       refreshReuseIntervalSeconds: 0,
       trustProxyHops: 2,
@@ -160,6 +169,16 @@ describe('a bad value stops loadConfig, naming its variable', () => {
     ['BCRYPT_COST', { BCRYPT_COST: '3' }],
     ['BCRYPT_COST', { BCRYPT_COST: '12.5' }],
     ['LOGIN_MAX_FAILURES', { LOGIN_MAX_FAILURES: '0' }],
+    ['LOGIN_MAX_FAILURES_PER_USERNAME', { LOGIN_MAX_FAILURES_PER_USERNAME: 'many' }],
+    ['LOGIN_MAX_FAILURES_PER_USERNAME', { LOGIN_MAX_FAILURES_PER_USERNAME: '4' }],
+    [
+      'LOGIN_MAX_FAILURES_PER_USERNAME',
+      { LOGIN_MAX_FAILURES: '20', LOGIN_MAX_FAILURES_PER_USERNAME: '19' },
+    ],
+    ['LOGIN_MAX_FAILURES_PER_ADDRESS', { LOGIN_MAX_FAILURES_PER_ADDRESS: '0' }],
+    ['LOGIN_MAX_FAILURES_PER_ADDRESS', { LOGIN_MAX_FAILURES_PER_ADDRESS: '4' }],
+    ['REFRESH_MAX_FAILURES_PER_ADDRESS', { REFRESH_MAX_FAILURES_PER_ADDRESS: '0' }],
+    ['REFRESH_MAX_FAILURES_PER_ADDRESS', { REFRESH_MAX_FAILURES_PER_ADDRESS: '1e3' }],
     ['TRUST_PROXY', { TRUST_PROXY: 'yes' }],
     ['BOOTSTRAP_ADMIN_PASSWORD', { BOOTSTRAP_ADMIN_USERNAME: 'root' }],
     ['BOOTSTRAP_ADMIN_USERNAME', { BOOTSTRAP_ADMIN_PASSWORD: 'root-password' }],
@@ -168,6 +187,29 @@ describe('a bad value stops loadConfig, naming its variable', () => {
     expect(error).toBeInstanceOf(ConfigError);
     expect(error).toMatchObject({ variable });
     expect((error as ConfigError).message.startsWith(`${variable}: `)).toBe(true);
+  });
+});
+
+describe('the login limits', () => {
+  it('default to multiples of LOGIN_MAX_FAILURES, so raising it raises them', () => {
+    expect(loadConfig({ LOGIN_MAX_FAILURES: '1000' })).toMatchObject({
+      loginMaxFailures: 1000,
+      loginMaxFailuresPerUsername: 10_000,
+      loginMaxFailuresPerAddress: 20_000,
+      refreshMaxFailuresPerAddress: 100,
+    });
+  });
+
+  it('may equal LOGIN_MAX_FAILURES', () => {
+    expect(
+      loadConfig({ LOGIN_MAX_FAILURES_PER_USERNAME: '5', LOGIN_MAX_FAILURES_PER_ADDRESS: '5' }),
+    ).toMatchObject({ loginMaxFailuresPerUsername: 5, loginMaxFailuresPerAddress: 5 });
+  });
+
+  it('say which limit is too low and why', () => {
+    expect(() => loadConfig({ LOGIN_MAX_FAILURES_PER_USERNAME: '4' })).toThrow(
+      'LOGIN_MAX_FAILURES_PER_USERNAME: must be at least LOGIN_MAX_FAILURES (5)',
+    );
   });
 });
 

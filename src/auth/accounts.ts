@@ -10,9 +10,8 @@ import { checkText } from './input-text';
 import { checkPasswordPolicy } from './passwords';
 import type { Role } from './roles';
 import type { Sessions } from './sessions';
-import { DuplicateUsername, type UserRecord } from '../store/ports';
-
-const USERNAME = /^[A-Za-z0-9][A-Za-z0-9_.@-]{2,63}$/;
+import { canonicalUsername, newUsername, USERNAME_RULE } from './usernames';
+import { DuplicateUsername, LastActiveAdmin, type UserRecord } from '../store/ports';
 
 export class Accounts {
   constructor(
@@ -25,16 +24,14 @@ export class Accounts {
     client?: EventClient,
   ): Promise<UserRecord> {
     checkText(input.username, 'A username');
-    if (!USERNAME.test(input.username)) {
-      throw new BadUserInput(
-        'A username has 3 to 64 characters: letters, digits, and _ . @ - (not first).',
-      );
-    }
+    const canonical = newUsername(input.username);
+    if (canonical === undefined) throw new BadUserInput(USERNAME_RULE);
     checkPasswordPolicy(input.password);
     const passwordHash = await this.deps.hasher.hash(input.password);
     try {
       const user = await this.deps.users.create({
         username: input.username,
+        canonicalUsername: canonical,
         passwordHash,
         role: input.role,
       });
@@ -81,7 +78,8 @@ export class Accounts {
 
   /**
    * Deactivation ends every session of the user at once. `actor` is the admin doing it (who may
-   * not deactivate themself), or undefined for an operator at the command line.
+   * not deactivate themself), or undefined for an operator at the command line. Nobody may
+   * deactivate the last active ADMIN: without one, only the command line could recover.
    */
   async setUserActive(
     userId: string,
@@ -93,7 +91,14 @@ export class Accounts {
     if (!active && userId === actor?.userId) {
       throw new BadUserInput('You cannot deactivate your own account.');
     }
-    const user = await this.deps.users.setActive(userId, active);
+    const user = await this.deps.users.setActive(userId, active).catch((error: unknown) => {
+      if (error instanceof LastActiveAdmin) {
+        throw new BadUserInput(
+          'This is the last active admin: activate or create another ADMIN before deactivating it.',
+        );
+      }
+      throw error;
+    });
     if (!user) throw new BadUserInput(`No user has the id "${userId}".`);
     if (!active) await this.sessions.endUserSessions(user.id);
     const type = active ? 'USER_ACTIVATED' : 'USER_DEACTIVATED';
@@ -107,8 +112,10 @@ export class Accounts {
     await this.deps.audit.record('SESSIONS_REVOKED', { userId });
   }
 
-  findByUsername(username: string): Promise<UserRecord | undefined> {
-    return this.deps.users.findByUsername(username);
+  /** Any spelling of the account's name; undefined when it is no one's. */
+  async findByUsername(username: string): Promise<UserRecord | undefined> {
+    const canonical = canonicalUsername(username);
+    return canonical === undefined ? undefined : this.deps.users.findByCanonicalUsername(canonical);
   }
 
   listUsers(): Promise<UserRecord[]> {

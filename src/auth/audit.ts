@@ -1,6 +1,8 @@
 /**
  * The audit log: every auth event, with time, user, session, client address and user agent,
  * stored in the database for admins to read (authEvents) and pruned after AUDIT_RETENTION.
+ * Refused logins are one row per limit key and window, with a count: a client hammering a
+ * limit costs one row, not one per request.
  *
  * Recording never fails the operation it describes: a login must not be refused because the
  * audit insert failed. Such failures are reported to `onError` (the server logs them).
@@ -33,6 +35,13 @@ export interface AuditEvent {
   readonly userId?: string;
   readonly sessionId?: string;
   readonly client?: EventClient;
+  /** The canonical username a login named (usernames.ts), if it has one. */
+  readonly username?: string;
+  /**
+   * Events with the same key are recorded as one row with a count (a flood of refused logins
+   * would otherwise bury everything else).
+   */
+  readonly aggregateKey?: string;
 }
 
 export class AuditLog {
@@ -47,14 +56,18 @@ export class AuditLog {
   async record(type: AuthEventType, event: AuditEvent = {}): Promise<void> {
     this.observe(type);
     try {
-      await this.store.append({
-        at: new Date(this.now()),
-        type,
-        userId: event.userId ?? null,
-        sessionId: event.sessionId ?? null,
-        clientAddress: event.client?.address ?? null,
-        userAgent: event.client?.userAgent ?? null,
-      });
+      await this.store.append(
+        {
+          at: new Date(this.now()),
+          type,
+          userId: event.userId ?? null,
+          sessionId: event.sessionId ?? null,
+          clientAddress: event.client?.address ?? null,
+          userAgent: event.client?.userAgent ?? null,
+          username: event.username ?? null,
+        },
+        event.aggregateKey,
+      );
     } catch (error) {
       this.onError(`recording the auth event ${type} failed`, error);
     }

@@ -6,7 +6,7 @@ import type { AccessTokenOptions } from './access-tokens';
 import type { AuditLog } from './audit';
 import type { PasswordHasher } from './passwords';
 import type { VerifiedTokens } from './verified-tokens';
-import type { LoginLimit } from './rate-limits';
+import type { LoginLimits } from './rate-limits';
 
 export interface AuthDeps {
   readonly users: UserStore;
@@ -16,10 +16,10 @@ export interface AuthDeps {
   readonly accessTokens: AccessTokenOptions;
   readonly refreshTokenTtlSeconds: number;
   readonly refreshReuseIntervalSeconds: number;
-  /** Failed logins and refreshes per username and client (rate-limits.ts). */
+  /** Failed logins and refreshes per pair, username and address (rate-limits.ts). */
   readonly failureCounter: FailureCounter;
-  /** LOGIN_MAX_FAILURES within LOGIN_FAILURE_WINDOW. */
-  readonly loginLimit: LoginLimit;
+  /** The LOGIN_MAX_FAILURES… limits within LOGIN_FAILURE_WINDOW. */
+  readonly loginLimits: LoginLimits;
   /** Where every auth event is recorded (audit.ts). */
   readonly audit: AuditLog;
   /** Tokens already verified by this process (verified-tokens.ts); optional for tests. */

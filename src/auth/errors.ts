@@ -43,7 +43,11 @@ export class BadUserInput extends AuthError {
 
 export class RateLimited extends AuthError {
   readonly code = 'RATE_LIMITED';
-  constructor(readonly retryAfterSeconds: number) {
+  constructor(
+    readonly retryAfterSeconds: number,
+    /** The limit's key (rate-limits.ts): refusals are audited once per key and window. */
+    readonly key?: string,
+  ) {
     super(`Too many failed attempts; try again in ${retryAfterSeconds} seconds.`);
   }
 }

@@ -1,20 +1,32 @@
 /**
- * Brute-force limits (docs/API.md, "Errors": RATE_LIMITED; docs/SECURITY.md).
+ * Brute-force limits (docs/API.md, "Errors": RATE_LIMITED; docs/SECURITY.md, "Brute force"), in
+ * the shape Auth0 documents: a strict limit per account *and* address, a larger one per address
+ * across accounts, and one per account across addresses. In fixed windows of
+ * LOGIN_FAILURE_WINDOW, failed logins are counted per
  *
- * Failed logins are counted per username and per client address, failed refreshes per client
- * address, in fixed windows of LOGIN_FAILURE_WINDOW. Once a key has LOGIN_MAX_FAILURES failures
- * in its window, the next attempt is refused with RateLimited before any password is checked.
- * A successful login resets its username's count (not the client's: logging into one's own
- * account must not clear a client that guesses at others).
+ * - (username, address) pair, LOGIN_MAX_FAILURES: the guessing defence. A success resets it.
+ * - address, LOGIN_MAX_FAILURES_PER_ADDRESS: stops spraying one password over many accounts, and
+ *   is large enough for an office behind one NAT to survive its typos.
+ * - username, LOGIN_MAX_FAILURES_PER_USERNAME: slows guessing from many addresses. One address
+ *   can put at most LOGIN_MAX_FAILURES into it, so locking an account out everywhere takes
+ *   LOGIN_MAX_FAILURES_PER_USERNAME / LOGIN_MAX_FAILURES addresses, not one.
  *
- * Attempts still running count too: a burst of concurrent guesses cannot all pass the check
- * before the first of them has failed. That part is per process; the stored counts are shared
- * by every instance when the FailureCounter is.
+ * and failed refreshes per address (REFRESH_MAX_FAILURES_PER_ADDRESS). Once a key has its
+ * maximum in its window, the next attempt is refused with RateLimited before any password is
+ * checked. Usernames are keyed by their canonical form (usernames.ts).
+ *
+ * Attempts still running count as failures on the keys of one account (pair, username): a burst
+ * of concurrent guesses cannot all pass the check before the first has failed. They do not count
+ * on an address's failures, so concurrent logins of different users behind one address never
+ * refuse each other; an address may only have as many attempts in flight as its limit. That
+ * part is per process; the stored counts are shared by every instance when the FailureCounter
+ * is (Redis), and fall back to this process when it is away.
  */
 import { createHash } from 'node:crypto';
 import { isIPv6 } from 'node:net';
 import type { FailureCounter } from '../store/failure-counter';
 import { RateLimited, Unauthenticated } from './errors';
+import { canonicalUsername } from './usernames';
 
 /** Who is asking, as far as the transport can tell (server.ts fills it in). */
 export interface ClientInfo {
@@ -24,29 +36,53 @@ export interface ClientInfo {
   readonly userAgent?: string;
 }
 
-export interface LoginLimit {
-  /** Failures allowed per key and window (LOGIN_MAX_FAILURES). */
-  readonly maxFailures: number;
+/** The limits, per LOGIN_FAILURE_WINDOW (config.ts has the defaults and their reasons). */
+export interface LoginLimits {
+  /** LOGIN_MAX_FAILURES: failed logins per (username, address) pair. */
+  readonly perPair: number;
+  /** LOGIN_MAX_FAILURES_PER_USERNAME: failed logins per username, from every address. */
+  readonly perUsername: number;
+  /** LOGIN_MAX_FAILURES_PER_ADDRESS: failed logins per address, for every username. */
+  readonly perAddress: number;
+  /** REFRESH_MAX_FAILURES_PER_ADDRESS: refreshes with an unknown token per address. */
+  readonly refreshPerAddress: number;
   /** LOGIN_FAILURE_WINDOW, in seconds. */
   readonly windowSeconds: number;
 }
 
-/** Usernames longer than this cannot exist (accounts.ts allows 64); longer ones are hashed. */
-const MAX_KEYED_USERNAME = 128;
-
+/**
+ * The canonical username (usernames.ts), so every spelling of an account counts on its key. A
+ * name that is no one's is keyed by a hash of what was typed: it can never log in anyway.
+ */
 export function loginUserKey(username: string): string {
-  const lower = username.toLowerCase();
-  return lower.length <= MAX_KEYED_USERNAME
-    ? `login:user:${lower}`
-    : `login:user:#${createHash('sha256').update(lower).digest('base64url')}`;
+  const canonical = canonicalUsername(username);
+  return canonical !== undefined
+    ? `login:user:${canonical}`
+    : `login:user:#${createHash('sha256').update(username).digest('base64url')}`;
 }
 
-export function loginClientKey(client: ClientInfo): string {
-  return `login:client:${addressKey(client.address)}`;
+export function loginAddressKey(client: ClientInfo): string {
+  return `login:address:${addressKey(client.address)}`;
 }
 
-export function refreshClientKey(client: ClientInfo): string {
-  return `refresh:client:${addressKey(client.address)}`;
+export function loginPairKey(username: string, client: ClientInfo): string {
+  return `login:pair:${addressKey(client.address)}:${loginUserKey(username)}`;
+}
+
+export function refreshAddressKey(client: ClientInfo): string {
+  return `refresh:address:${addressKey(client.address)}`;
+}
+
+interface Rule {
+  readonly key: string;
+  readonly max: number;
+  /**
+   * What attempts in flight mean: 'failures', they count as failures (one account's keys);
+   * 'bounded', at most `max` may run at once, apart from the failures (an address, shared by
+   * many accounts); 'free', nothing (refresh tokens cannot be guessed, so a burst of them is
+   * load, not a brute-force attempt).
+   */
+  readonly inFlight: 'failures' | 'bounded' | 'free';
 }
 
 export class RateLimits {
@@ -55,59 +91,97 @@ export class RateLimits {
 
   constructor(
     private readonly counter: FailureCounter,
-    private readonly limit: LoginLimit,
+    private readonly limits: LoginLimits,
     private readonly now: () => number,
   ) {}
 
   /**
-   * Runs `attempt` (the password check) unless the username or the client is over its limit.
-   * An Unauthenticated error from it counts as a failure for both; success resets the username.
+   * Runs `attempt` (the password check) unless a limit of the pair, the username or the address
+   * is reached. An Unauthenticated error from it counts for all three; success resets the pair.
    */
   login<T>(username: string, client: ClientInfo, attempt: () => Promise<T>): Promise<T> {
-    const userKey = loginUserKey(username);
-    return this.guard([userKey, loginClientKey(client)], attempt, () =>
-      this.counter.reset(userKey),
+    const pair = loginPairKey(username, client);
+    const rules: Rule[] = [
+      { key: pair, max: this.limits.perPair, inFlight: 'failures' },
+      { key: loginAddressKey(client), max: this.limits.perAddress, inFlight: 'bounded' },
+    ];
+    // A name that is no one's has no account to protect: the pair and address suffice.
+    if (canonicalUsername(username) !== undefined) {
+      rules.push({
+        key: loginUserKey(username),
+        max: this.limits.perUsername,
+        inFlight: 'failures',
+      });
+    }
+    return this.guard(
+      rules,
+      attempt,
+      (error) => error instanceof Unauthenticated,
+      () => this.counter.reset(pair),
     );
   }
 
-  /** Runs `attempt` unless the client is over its limit; an Unauthenticated error counts. */
+  /**
+   * Runs `attempt` unless the address has too many failed refreshes. Only an unknown or
+   * malformed token counts (TOKEN_INVALID): that is what guessing looks like. An expired or
+   * ended token was ours, and a shared address has many clients whose tokens went stale.
+   */
   refresh<T>(client: ClientInfo, attempt: () => Promise<T>): Promise<T> {
-    return this.guard([refreshClientKey(client)], attempt, async () => undefined);
+    const rule: Rule = {
+      key: refreshAddressKey(client),
+      max: this.limits.refreshPerAddress,
+      inFlight: 'free',
+    };
+    return this.guard(
+      [rule],
+      attempt,
+      (error) => error instanceof Unauthenticated && error.reason === 'TOKEN_INVALID',
+      async () => undefined,
+    );
   }
 
   private async guard<T>(
-    keys: readonly string[],
+    rules: readonly Rule[],
     attempt: () => Promise<T>,
+    isFailure: (error: unknown) => boolean,
     onSuccess: () => Promise<void>,
   ): Promise<T> {
     // Taken synchronously, before any await: each attempt sees those that started before it.
-    const ahead = keys.map((key) => this.pending.get(key) ?? 0);
-    for (const key of keys) this.pending.set(key, (this.pending.get(key) ?? 0) + 1);
+    const ahead = rules.map(({ key }) => this.pending.get(key) ?? 0);
+    for (const { key } of rules) this.pending.set(key, (this.pending.get(key) ?? 0) + 1);
     try {
       const nowMs = this.now();
-      const counts = await Promise.all(keys.map((key) => this.counter.peek(key, nowMs)));
+      const counts = await Promise.all(rules.map(({ key }) => this.counter.peek(key, nowMs)));
       let retryAfter = 0;
-      counts.forEach(({ count, retryAfterSeconds }, i) => {
-        if (count + ahead[i]! >= this.limit.maxFailures) {
-          retryAfter = Math.max(retryAfter, retryAfterSeconds, 1);
-        }
+      let refusedBy: string | undefined;
+      rules.forEach((rule, i) => {
+        const { count, retryAfterSeconds } = counts[i]!;
+        const inFlight = ahead[i]!;
+        const reached =
+          count + (rule.inFlight === 'failures' ? inFlight : 0) >= rule.max ||
+          (rule.inFlight === 'bounded' && inFlight >= rule.max);
+        if (!reached) return;
+        retryAfter = Math.max(retryAfter, retryAfterSeconds, 1);
+        refusedBy ??= rule.key;
       });
-      if (retryAfter > 0) throw new RateLimited(retryAfter);
+      if (retryAfter > 0) throw new RateLimited(retryAfter, refusedBy);
 
       let result: T;
       try {
         result = await attempt();
       } catch (error) {
-        if (error instanceof Unauthenticated) {
+        if (isFailure(error)) {
           const at = this.now();
-          await Promise.all(keys.map((key) => this.counter.hit(key, this.limit.windowSeconds, at)));
+          await Promise.all(
+            rules.map(({ key }) => this.counter.hit(key, this.limits.windowSeconds, at)),
+          );
         }
         throw error;
       }
       await onSuccess();
       return result;
     } finally {
-      for (const key of keys) {
+      for (const { key } of rules) {
         const left = (this.pending.get(key) ?? 1) - 1;
         if (left === 0) this.pending.delete(key);
         else this.pending.set(key, left);

@@ -21,13 +21,13 @@ export async function seedUsers(
   },
 ): Promise<string[]> {
   if (options.bootstrapAdmin) {
-    const created = await createOnce(accounts, users, { ...options.bootstrapAdmin, role: 'ADMIN' });
+    const created = await createOnce(accounts, { ...options.bootstrapAdmin, role: 'ADMIN' });
     return created
       ? [`Created the admin "${options.bootstrapAdmin.username}" from BOOTSTRAP_ADMIN_USERNAME.`]
       : [];
   }
   if (options.production || (await users.count()) > 0) return [];
-  for (const demo of DEMO_USERS) await createOnce(accounts, users, demo);
+  for (const demo of DEMO_USERS) await createOnce(accounts, demo);
   return [
     'Created the demo users alice / secret123 (ADMIN) and bob / password456 (USER).',
     'Set BOOTSTRAP_ADMIN_USERNAME and BOOTSTRAP_ADMIN_PASSWORD to create your own admin instead.',
@@ -37,15 +37,14 @@ export async function seedUsers(
 /** False when the user exists already (perhaps created by another instance a moment ago). */
 async function createOnce(
   accounts: Accounts,
-  users: UserStore,
   user: { username: string; password: string; role: Role },
 ): Promise<boolean> {
-  if (await users.findByUsername(user.username)) return false;
+  if (await accounts.findByUsername(user.username)) return false;
   try {
     await accounts.createUser(user);
     return true;
   } catch (error) {
-    if (await users.findByUsername(user.username)) return false;
+    if (await accounts.findByUsername(user.username)) return false;
     throw error;
   }
 }

@@ -16,7 +16,8 @@ import {
   isWellFormedRefreshToken,
   type IssuedRefreshToken,
 } from './refresh-tokens';
-import type { UserRecord } from '../store/ports';
+import type { CanonicalUsername, UserRecord } from '../store/ports';
+import { canonicalUsername } from './usernames';
 import { CLOCK_TOLERANCE_SECONDS } from './access-tokens';
 
 export interface TokenPair {
@@ -29,11 +30,14 @@ export interface TokenPair {
   readonly refreshExpiresIn: number;
 }
 
+const REUSED_MESSAGE =
+  'This refresh token was already used, so its session has been ended; log in again.';
+
 export class Sessions {
   private readonly limits: RateLimits;
 
   constructor(private readonly deps: AuthDeps) {
-    this.limits = new RateLimits(deps.failureCounter, deps.loginLimit, deps.now);
+    this.limits = new RateLimits(deps.failureCounter, deps.loginLimits, deps.now);
   }
 
   /** Refused with RateLimited, before the password is checked, past too many failures. */
@@ -42,18 +46,25 @@ export class Sessions {
     // without a query, a count or an audit row. The password is only compared, never checked.
     if (!isCleanText(username)) throw new Unauthenticated('INVALID_CREDENTIALS');
     const { audit } = this.deps;
+    const canonical = canonicalUsername(username);
     let user: UserRecord;
     try {
       user = await this.limits.login(username, client, () =>
-        this.checkPassword(username, password, client),
+        this.checkPassword(canonical, password, client),
       );
     } catch (error) {
-      if (error instanceof RateLimited) await audit.record('LOGIN_RATE_LIMITED', { client });
+      if (error instanceof RateLimited) {
+        await audit.record('LOGIN_RATE_LIMITED', {
+          client,
+          username: canonical,
+          aggregateKey: this.refusalKey(error),
+        });
+      }
       throw error;
     }
     // Only after a correct password, so the answer does not tell strangers the account exists.
     if (!user.isActive) {
-      await audit.record('LOGIN_FAILED', { userId: user.id, client });
+      await audit.record('LOGIN_FAILED', { userId: user.id, username: canonical, client });
       throw new Forbidden('This account is deactivated.');
     }
 
@@ -64,7 +75,12 @@ export class Sessions {
       { id: sessionId, userId: user.id, createdAt: new Date(now) },
       refresh,
     );
-    await audit.record('LOGIN_SUCCEEDED', { userId: user.id, sessionId, client });
+    await audit.record('LOGIN_SUCCEEDED', {
+      userId: user.id,
+      sessionId,
+      username: canonical,
+      client,
+    });
     return this.pair(user, sessionId, refresh, now);
   }
 
@@ -102,10 +118,7 @@ export class Sessions {
         throw new Unauthenticated('TOKEN_REVOKED');
       case 'reused':
         await this.endSessions([result.sessionId]);
-        throw new Unauthenticated(
-          'TOKEN_REVOKED',
-          'This refresh token was already used, so its session has been ended; log in again.',
-        );
+        throw new Unauthenticated('TOKEN_REVOKED', REUSED_MESSAGE);
       case 'rotated':
       case 'reissued': {
         const user = await this.deps.users.findById(result.userId);
@@ -128,10 +141,20 @@ export class Sessions {
     const found: { sessionId: string; userId: string }[] = [];
     if (!(bearer instanceof Unauthenticated)) found.push(bearer);
     if (refreshToken !== undefined && isWellFormedRefreshToken(refreshToken)) {
+      const now = this.deps.now();
       const owner = await this.deps.sessions.findLiveByRefreshToken(
         hashRefreshToken(refreshToken),
-        new Date(this.deps.now()),
+        new Date(now),
       );
+      if (owner && this.isReuse(owner.retiredAt, now)) {
+        // As for refresh: one of its holders is not the user, so its session ends and the
+        // logout does nothing else. Above all, allSessions must not let a stolen, long-retired
+        // token end every session of the user.
+        await this.endSessions([owner.sessionId]);
+        const { userId, sessionId } = owner;
+        await this.deps.audit.record('REFRESH_REUSE_DETECTED', { userId, sessionId, client });
+        throw new Unauthenticated('TOKEN_REVOKED', REUSED_MESSAGE);
+      }
       if (owner) found.push(owner);
     }
     if (found.length === 0) {
@@ -150,20 +173,40 @@ export class Sessions {
     return true;
   }
 
+  /** One audit row per limit key and window (LOGIN_FAILURE_WINDOW) of refusals. */
+  private refusalKey(error: RateLimited): string {
+    const windowMs = this.deps.loginLimits.windowSeconds * 1000;
+    return `${error.key ?? 'login'}@${Math.floor(this.deps.now() / windowMs)}`;
+  }
+
+  /** A token retired at least REFRESH_REUSE_INTERVAL ago: presenting it again is reuse. */
+  private isReuse(retiredAt: Date | null, nowMs: number): boolean {
+    return (
+      retiredAt !== null &&
+      nowMs - retiredAt.getTime() >= this.deps.refreshReuseIntervalSeconds * 1000
+    );
+  }
+
   /** The user whose password this is; Unauthenticated(INVALID_CREDENTIALS) otherwise. */
   private async checkPassword(
-    username: string,
+    canonical: CanonicalUsername | undefined,
     password: string,
     client: ClientInfo,
   ): Promise<UserRecord> {
     const { users, hasher } = this.deps;
-    const user = await users.findByUsername(username);
+    // A name that is no one's (usernames.ts) needs no database query to be unknown.
+    const user =
+      canonical === undefined ? undefined : await users.findByCanonicalUsername(canonical);
     // An unknown username costs the same bcrypt work as a wrong password (docs/API.md, "Errors").
     const valid = user
       ? await hasher.verify(password, user.passwordHash)
       : await hasher.verifyNothing(password);
     if (!user || !valid) {
-      await this.deps.audit.record('LOGIN_FAILED', { userId: user?.id, client });
+      await this.deps.audit.record('LOGIN_FAILED', {
+        userId: user?.id,
+        username: canonical,
+        client,
+      });
       throw new Unauthenticated('INVALID_CREDENTIALS');
     }
     return user;

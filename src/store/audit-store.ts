@@ -12,20 +12,30 @@ export interface AuthEventRecord {
   readonly sessionId: string | null;
   readonly clientAddress: string | null;
   readonly userAgent: string | null;
+  readonly username: string | null;
+  /** How many events the row stands for (an aggregated row: refusals of one key and window). */
+  readonly count: number;
 }
 
-export type NewAuthEvent = Omit<AuthEventRecord, 'id'>;
+export type NewAuthEvent = Omit<AuthEventRecord, 'id' | 'count'>;
 
 export interface AuditStore {
-  append(event: NewAuthEvent): Promise<void>;
+  /**
+   * Appends a row; with `aggregateKey`, the first event of that key appends one and every later
+   * one only adds 1 to its count (the first event's time, address and user agent stay).
+   */
+  append(event: NewAuthEvent, aggregateKey?: string): Promise<void>;
   /** Newest first; only `userId`'s events when given. */
   list(options: { userId?: string; limit: number }): Promise<AuthEventRecord[]>;
   /** Deletes up to `limit` events older than `before`; returns how many. */
   prune(before: Date, limit: number): Promise<number>;
 }
 
-/** User agents can be anything a client sends: keep a bounded prefix. */
-const MAX_USER_AGENT = 512;
+/**
+ * User agents can be anything a client sends: keep a prefix long enough to tell browsers and
+ * their versions apart (a desktop Chrome's is about 120 characters, Edge's 130).
+ */
+export const MAX_USER_AGENT = 160;
 
 export class SqlAuditStore implements AuditStore {
   /** Every login and refresh runs it: prepared, so drizzle builds its SQL once. */
@@ -41,21 +51,38 @@ export class SqlAuditStore implements AuditStore {
         sessionId: sql.placeholder('sessionId'),
         clientAddress: sql.placeholder('clientAddress'),
         userAgent: sql.placeholder('userAgent'),
+        username: sql.placeholder('username'),
+        aggregateKey: sql.placeholder('aggregateKey'),
+      })
+      .onConflictDoUpdate({
+        target: authEvents.aggregateKey,
+        set: { count: sql`${authEvents.count} + 1` },
       })
       .prepare('append_auth_event');
   }
 
-  async append(event: NewAuthEvent): Promise<void> {
+  async append(event: NewAuthEvent, aggregateKey?: string): Promise<void> {
     await this.insert.execute({
       ...event,
       userAgent: event.userAgent?.slice(0, MAX_USER_AGENT) ?? null,
+      aggregateKey: aggregateKey ?? null,
     });
   }
 
   async list({ userId, limit }: { userId?: string; limit: number }): Promise<AuthEventRecord[]> {
     if (userId !== undefined && !isUuid(userId)) return [];
     return this.db
-      .select()
+      .select({
+        id: authEvents.id,
+        at: authEvents.at,
+        type: authEvents.type,
+        userId: authEvents.userId,
+        sessionId: authEvents.sessionId,
+        clientAddress: authEvents.clientAddress,
+        userAgent: authEvents.userAgent,
+        username: authEvents.username,
+        count: authEvents.count,
+      })
       .from(authEvents)
       .where(userId === undefined ? undefined : eq(authEvents.userId, userId))
       .orderBy(desc(authEvents.at), desc(authEvents.id))

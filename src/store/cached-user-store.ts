@@ -9,7 +9,7 @@
  * always read from the database. Entries expire after `ttlMs`, and changes made through this
  * instance update it at once.
  */
-import type { StoredRole, UserRecord, UserStore } from './ports';
+import type { CanonicalUsername, NewUser, UserRecord, UserStore } from './ports';
 
 export class CachedUserStore implements UserStore {
   private readonly byId = new Map<string, { user: UserRecord; expiresAt: number }>();
@@ -31,15 +31,11 @@ export class CachedUserStore implements UserStore {
     return this.inner.passwordHashOf(id);
   }
 
-  findByUsername(username: string): Promise<UserRecord | undefined> {
-    return this.inner.findByUsername(username);
+  findByCanonicalUsername(canonical: CanonicalUsername): Promise<UserRecord | undefined> {
+    return this.inner.findByCanonicalUsername(canonical);
   }
 
-  async create(user: {
-    username: string;
-    passwordHash: string;
-    role: StoredRole;
-  }): Promise<UserRecord> {
+  async create(user: NewUser): Promise<UserRecord> {
     const created = await this.inner.create(user);
     this.remember(created, created.id);
     return created;

@@ -66,12 +66,42 @@ export const MIGRATIONS: readonly Migration[] = [
       `CREATE INDEX auth_events_user_at_idx ON auth_events (user_id, at)`,
     ],
   },
+  {
+    version: 3,
+    name: 'canonical usernames',
+    // Every existing name was made of the ASCII alphabet (createUser refused anything else),
+    // whose canonical form is its ASCII lowercase: translate(), unlike lower(), ignores the
+    // database's locale. The old index on lower(username) gave way to the application's form.
+    statements: [
+      `ALTER TABLE users ADD COLUMN canonical_username text`,
+      `UPDATE users SET canonical_username =
+        translate(username, 'ABCDEFGHIJKLMNOPQRSTUVWXYZ', 'abcdefghijklmnopqrstuvwxyz')`,
+      `ALTER TABLE users ALTER COLUMN canonical_username SET NOT NULL`,
+      `DROP INDEX users_username_key`,
+      `CREATE UNIQUE INDEX users_canonical_username_key ON users (canonical_username)`,
+    ],
+  },
+  {
+    version: 4,
+    name: 'audit log: usernames, and one row per flood',
+    statements: [
+      `ALTER TABLE auth_events ADD COLUMN username text`,
+      `ALTER TABLE auth_events ADD COLUMN count integer NOT NULL DEFAULT 1`,
+      `ALTER TABLE auth_events ADD COLUMN aggregate_key text`,
+      // NULLs are distinct in a unique index: only aggregated rows ever conflict.
+      `CREATE UNIQUE INDEX auth_events_aggregate_key ON auth_events (aggregate_key)`,
+    ],
+  },
 ];
 
 /** An arbitrary constant that names our migration lock among the database's advisory locks. */
 const MIGRATION_LOCK_ID = 7_215_001;
 
-export async function migrate(db: Database): Promise<number[]> {
+/** Applies those of `migrations` (all, but for tests of one step) not applied yet. */
+export async function migrate(
+  db: Database,
+  migrations: readonly Migration[] = MIGRATIONS,
+): Promise<number[]> {
   return db.transaction(async (tx) => {
     await tx.execute(sql`SELECT pg_advisory_xact_lock(${MIGRATION_LOCK_ID})`);
     await tx.execute(
@@ -84,7 +114,7 @@ export async function migrate(db: Database): Promise<number[]> {
     const applied = await tx.select({ version: schemaMigrations.version }).from(schemaMigrations);
     const done = new Set(applied.map((row) => row.version));
     const ran: number[] = [];
-    for (const migration of MIGRATIONS) {
+    for (const migration of migrations) {
       if (done.has(migration.version)) continue;
       for (const statement of migration.statements) await tx.execute(sql.raw(statement));
       await tx

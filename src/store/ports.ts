@@ -4,6 +4,10 @@
  */
 export type StoredRole = 'USER' | 'ADMIN';
 
+declare const canonical: unique symbol;
+/** A username in its canonical form: only src/auth/usernames.ts makes these. */
+export type CanonicalUsername = string & { readonly [canonical]: true };
+
 export interface UserRecord {
   readonly id: string;
   readonly username: string;
@@ -13,6 +17,14 @@ export interface UserRecord {
   readonly createdAt: Date;
 }
 
+export interface NewUser {
+  /** As the user typed it, for display. */
+  readonly username: string;
+  readonly canonicalUsername: CanonicalUsername;
+  readonly passwordHash: string;
+  readonly role: StoredRole;
+}
+
 export class DuplicateUsername extends Error {
   constructor(readonly username: string) {
     super(`username "${username}" is taken`);
@@ -20,15 +32,27 @@ export class DuplicateUsername extends Error {
   }
 }
 
+/** Deactivating this user would leave no active ADMIN (nobody could administer the server). */
+export class LastActiveAdmin extends Error {
+  constructor(readonly userId: string) {
+    super(`user ${userId} is the last active ADMIN`);
+    this.name = 'LastActiveAdmin';
+  }
+}
+
 export interface UserStore {
-  /** Usernames are unique regardless of case; lookups ignore case too. */
-  findByUsername(username: string): Promise<UserRecord | undefined>;
+  /** Canonical usernames are unique; an account is found by its canonical username only. */
+  findByCanonicalUsername(canonical: CanonicalUsername): Promise<UserRecord | undefined>;
   /** May be answered from a cache (cached-user-store.ts): never use its passwordHash. */
   findById(id: string): Promise<UserRecord | undefined>;
   /** Always read from the database: the hash to check a password against. */
   passwordHashOf(id: string): Promise<string | undefined>;
-  /** Throws DuplicateUsername. */
-  create(user: { username: string; passwordHash: string; role: StoredRole }): Promise<UserRecord>;
+  /** Throws DuplicateUsername when another account has the same canonical username. */
+  create(user: NewUser): Promise<UserRecord>;
+  /**
+   * Throws LastActiveAdmin instead of deactivating the only active ADMIN. Race-safe: of
+   * concurrent deactivations of the last two active admins, one succeeds.
+   */
   setActive(id: string, active: boolean): Promise<UserRecord | undefined>;
   setPasswordHash(id: string, passwordHash: string): Promise<void>;
   list(): Promise<UserRecord[]>;
@@ -64,11 +88,14 @@ export interface SessionStore {
     now: Date,
     reuseIntervalSeconds: number,
   ): Promise<RotationResult>;
-  /** The live session a refresh token (current or retired, not expired) belongs to. */
+  /**
+   * The live session a refresh token (current or retired, not expired) belongs to, and when
+   * the token was retired (null while it is current).
+   */
   findLiveByRefreshToken(
     tokenHash: string,
     now: Date,
-  ): Promise<{ sessionId: string; userId: string } | undefined>;
+  ): Promise<{ sessionId: string; userId: string; retiredAt: Date | null } | undefined>;
   /** Whether the session exists, is not revoked and has not expired. */
   isLive(sessionId: string, now: Date): Promise<boolean>;
   /** Revokes the given sessions of `userId` that are still live; returns the ids it revoked. */

@@ -110,9 +110,13 @@ export class SqlSessionStore implements SessionStore {
   async findLiveByRefreshToken(
     tokenHash: string,
     now: Date,
-  ): Promise<{ sessionId: string; userId: string } | undefined> {
+  ): Promise<{ sessionId: string; userId: string; retiredAt: Date | null } | undefined> {
     const rows = await this.db
-      .select({ sessionId: sessions.id, userId: sessions.userId })
+      .select({
+        sessionId: sessions.id,
+        userId: sessions.userId,
+        retiredAt: refreshTokens.retiredAt,
+      })
       .from(refreshTokens)
       .innerJoin(sessions, eq(sessions.id, refreshTokens.sessionId))
       .where(

@@ -1,26 +1,33 @@
 /** UserStore over drizzle: one set of queries for PGlite and PostgreSQL. */
-import { asc, count, eq, sql } from 'drizzle-orm';
+import { and, asc, count, eq, sql } from 'drizzle-orm';
 import type { Database } from './database';
-import { DuplicateUsername, type StoredRole, type UserRecord, type UserStore } from './ports';
+import {
+  DuplicateUsername,
+  LastActiveAdmin,
+  type CanonicalUsername,
+  type NewUser,
+  type UserRecord,
+  type UserStore,
+} from './ports';
 import { users } from './tables';
 
 const UNIQUE_VIOLATION = '23505';
 
 export class SqlUserStore implements UserStore {
   /** Every login runs it: prepared, so drizzle builds its SQL once. */
-  private readonly byUsername;
+  private readonly byCanonicalUsername;
 
   constructor(private readonly db: Database) {
-    this.byUsername = db
+    this.byCanonicalUsername = db
       .select()
       .from(users)
-      .where(sql`lower(${users.username}) = lower(${sql.placeholder('username')})`)
+      .where(eq(users.canonicalUsername, sql.placeholder('canonical')))
       .limit(1)
-      .prepare('user_by_username');
+      .prepare('user_by_canonical_username');
   }
 
-  async findByUsername(username: string): Promise<UserRecord | undefined> {
-    const rows = await this.byUsername.execute({ username });
+  async findByCanonicalUsername(canonical: CanonicalUsername): Promise<UserRecord | undefined> {
+    const rows = await this.byCanonicalUsername.execute({ canonical });
     return rows[0];
   }
 
@@ -40,11 +47,7 @@ export class SqlUserStore implements UserStore {
     return rows[0]?.hash;
   }
 
-  async create(user: {
-    username: string;
-    passwordHash: string;
-    role: StoredRole;
-  }): Promise<UserRecord> {
+  async create(user: NewUser): Promise<UserRecord> {
     try {
       const rows = await this.db.insert(users).values(user).returning();
       return rows[0]!;
@@ -56,12 +59,32 @@ export class SqlUserStore implements UserStore {
 
   async setActive(id: string, active: boolean): Promise<UserRecord | undefined> {
     if (!isUuid(id)) return undefined;
-    const rows = await this.db
-      .update(users)
-      .set({ isActive: active })
-      .where(eq(users.id, id))
-      .returning();
-    return rows[0];
+    if (active) {
+      const rows = await this.db
+        .update(users)
+        .set({ isActive: true })
+        .where(eq(users.id, id))
+        .returning();
+      return rows[0];
+    }
+    return this.db.transaction(async (tx) => {
+      // Lock every active admin first. Two deactivations of the last two admins then queue on
+      // these locks, and the second re-reads the rows the first changed (READ COMMITTED
+      // re-checks a locked row's new version), so it sees one admin left and refuses. A role
+      // change that demotes an admin must take the same locks.
+      const admins = await tx
+        .select({ id: users.id })
+        .from(users)
+        .where(and(eq(users.role, 'ADMIN'), eq(users.isActive, true)))
+        .for('update');
+      if (admins.length === 1 && admins[0]!.id === id) throw new LastActiveAdmin(id);
+      const rows = await tx
+        .update(users)
+        .set({ isActive: false })
+        .where(eq(users.id, id))
+        .returning();
+      return rows[0];
+    });
   }
 
   async setPasswordHash(id: string, passwordHash: string): Promise<void> {

@@ -6,6 +6,8 @@ const timestamptz = (name: string) => timestamp(name, { withTimezone: true, mode
 export const users = pgTable('users', {
   id: uuid('id').primaryKey().defaultRandom(),
   username: text('username').notNull(),
+  /** auth/usernames.ts computes it; the unique index and every lookup use it. */
+  canonicalUsername: text('canonical_username').notNull(),
   passwordHash: text('password_hash').notNull(),
   role: text('role', { enum: ['USER', 'ADMIN'] }).notNull(),
   isActive: boolean('is_active').notNull().default(true),
@@ -41,7 +43,10 @@ export const schemaMigrations = pgTable('schema_migrations', {
   appliedAt: timestamptz('applied_at').notNull().defaultNow(),
 });
 
-/** The audit log: one row per auth event. No foreign keys: events outlive what they mention. */
+/**
+ * The audit log: one row per auth event, or per limit key and window for refused attempts. No
+ * foreign keys: events outlive what they mention.
+ */
 export const authEvents = pgTable('auth_events', {
   id: bigserial('id', { mode: 'number' }).primaryKey(),
   at: timestamptz('at').notNull(),
@@ -50,4 +55,10 @@ export const authEvents = pgTable('auth_events', {
   sessionId: uuid('session_id'),
   clientAddress: text('client_address'),
   userAgent: text('user_agent'),
+  /** The canonical username a login named (auth/usernames.ts). */
+  username: text('username'),
+  /** How many events the row stands for: more than 1 only for an aggregated row. */
+  count: integer('count').notNull().default(1),
+  /** Rows with the same key are one row, whose count grows (unique; null for the others). */
+  aggregateKey: text('aggregate_key'),
 });

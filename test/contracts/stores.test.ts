@@ -4,13 +4,22 @@
  */
 import { randomUUID } from 'node:crypto';
 import { PGlite } from '@electric-sql/pglite';
+import { sql } from 'drizzle-orm';
 import { drizzle } from 'drizzle-orm/pglite';
 import { CachedUserStore } from '../../src/store/cached-user-store';
 import { openDatabase, type Database } from '../../src/store/database';
 import { migrate } from '../../src/store/migrations';
-import { DuplicateUsername, type SessionStore, type UserStore } from '../../src/store/ports';
+import {
+  DuplicateUsername,
+  LastActiveAdmin,
+  type NewUser,
+  type SessionStore,
+  type StoredRole,
+  type UserStore,
+} from '../../src/store/ports';
 import { SqlSessionStore } from '../../src/store/sql-session-store';
 import { SqlUserStore } from '../../src/store/sql-user-store';
+import { canonicalUsername } from '../../src/auth/usernames';
 import { templateBlob } from '../support/harness';
 import { createTestDatabase, postgresBackendEnabled } from '../support/postgres';
 
@@ -37,6 +46,11 @@ beforeAll(async () => {
 });
 afterAll(() => cleanup());
 
+/** A new user's record as Accounts makes it: the canonical username beside the typed one. */
+function newUser(username: string, passwordHash = 'h', role: StoredRole = 'USER'): NewUser {
+  return { username, canonicalUsername: canonicalUsername(username)!, passwordHash, role };
+}
+
 const userStores: [string, () => UserStore][] = [
   ['SqlUserStore', () => new SqlUserStore(db)],
   [
@@ -48,22 +62,22 @@ const userStores: [string, () => UserStore][] = [
 describe.each(userStores)('%s', (_name, make) => {
   const unique = () => `user_${randomUUID().slice(0, 8)}`;
 
-  it('creates a user and finds it by id and, ignoring case, by username', async () => {
+  it('creates a user and finds it by id and by its canonical username', async () => {
     const store = make();
-    const username = unique();
-    const user = await store.create({ username, passwordHash: 'h', role: 'USER' });
+    const username = unique().toUpperCase();
+    const user = await store.create(newUser(username));
     expect(user).toMatchObject({ username, role: 'USER', isActive: true });
     expect(await store.findById(user.id)).toEqual(user);
-    expect(await store.findByUsername(username.toUpperCase())).toEqual(user);
+    expect(await store.findByCanonicalUsername(canonicalUsername(username)!)).toEqual(user);
   });
 
-  it('refuses a username that differs only in case', async () => {
+  it('refuses a second account with the same canonical username', async () => {
     const store = make();
     const username = unique();
-    await store.create({ username, passwordHash: 'h', role: 'USER' });
-    await expect(
-      store.create({ username: username.toUpperCase(), passwordHash: 'h', role: 'USER' }),
-    ).rejects.toBeInstanceOf(DuplicateUsername);
+    await store.create(newUser(username));
+    await expect(store.create(newUser(username.toUpperCase()))).rejects.toBeInstanceOf(
+      DuplicateUsername,
+    );
   });
 
   it('answers undefined for an unknown or malformed id', async () => {
@@ -75,7 +89,7 @@ describe.each(userStores)('%s', (_name, make) => {
 
   it('sees deactivation, reactivation and a new password hash at once', async () => {
     const store = make();
-    const user = await store.create({ username: unique(), passwordHash: 'old', role: 'USER' });
+    const user = await store.create(newUser(unique(), 'old', 'USER'));
     await store.findById(user.id);
     expect((await store.setActive(user.id, false))?.isActive).toBe(false);
     expect((await store.findById(user.id))?.isActive).toBe(false);
@@ -85,15 +99,44 @@ describe.each(userStores)('%s', (_name, make) => {
   });
 });
 
+describe.each(userStores)('%s and the last active ADMIN', (_name, make) => {
+  const admin = async (store: UserStore) =>
+    store.create(newUser(`a_${randomUUID().slice(0, 8)}`, 'h', 'ADMIN'));
+  // Each case starts with no active admin but its own (earlier cases leave theirs behind).
+  beforeEach(() => db.execute(sql`UPDATE users SET is_active = false WHERE role = 'ADMIN'`));
+
+  it('refuses to deactivate the only active ADMIN, and deactivates one of two', async () => {
+    const store = make();
+    const [one, two] = [await admin(store), await admin(store)];
+    expect((await store.setActive(one.id, false))?.isActive).toBe(false);
+    await expect(store.setActive(two.id, false)).rejects.toBeInstanceOf(LastActiveAdmin);
+    expect((await store.findById(two.id))?.isActive).toBe(true);
+    const user = await store.create(newUser(`u_${randomUUID().slice(0, 8)}`));
+    expect((await store.setActive(user.id, false))?.isActive).toBe(false);
+  });
+
+  it('lets exactly one of two concurrent deactivations of the last two admins succeed', async () => {
+    const store = make();
+    const [one, two] = [await admin(store), await admin(store)];
+    const results = await Promise.allSettled([
+      store.setActive(one.id, false),
+      store.setActive(two.id, false),
+    ]);
+    expect(results.filter((r) => r.status === 'fulfilled')).toHaveLength(1);
+    const refused = results.find((r) => r.status === 'rejected');
+    expect(refused?.reason).toBeInstanceOf(LastActiveAdmin);
+    const active = [await store.findById(one.id), await store.findById(two.id)].filter(
+      (u) => u?.isActive,
+    );
+    expect(active).toHaveLength(1);
+  });
+});
+
 describe('CachedUserStore', () => {
   it('never trusts a cached "inactive": a user reactivated elsewhere is seen at once', async () => {
     const direct = new SqlUserStore(db);
     const cached = new CachedUserStore(direct, { ttlMs: 60_000, maxEntries: 10, now });
-    const user = await cached.create({
-      username: `c_${randomUUID().slice(0, 8)}`,
-      passwordHash: 'h',
-      role: 'USER',
-    });
+    const user = await cached.create(newUser(`c_${randomUUID().slice(0, 8)}`));
     await cached.setActive(user.id, false);
     await direct.setActive(user.id, true); // another instance
     expect((await cached.findById(user.id))?.isActive).toBe(true);
@@ -102,11 +145,7 @@ describe('CachedUserStore', () => {
   it('reads the password hash from the database, never from the cache', async () => {
     const direct = new SqlUserStore(db);
     const cached = new CachedUserStore(direct, { ttlMs: 60_000, maxEntries: 10, now });
-    const user = await cached.create({
-      username: `c_${randomUUID().slice(0, 8)}`,
-      passwordHash: 'old',
-      role: 'USER',
-    });
+    const user = await cached.create(newUser(`c_${randomUUID().slice(0, 8)}`, 'old', 'USER'));
     await cached.findById(user.id);
     await direct.setPasswordHash(user.id, 'changed-elsewhere');
     expect(await cached.passwordHashOf(user.id)).toBe('changed-elsewhere');
@@ -122,13 +161,7 @@ describe('SqlSessionStore', () => {
   beforeAll(async () => {
     users = new SqlUserStore(db);
     sessions = new SqlSessionStore(db);
-    userId = (
-      await users.create({
-        username: `s_${randomUUID().slice(0, 8)}`,
-        passwordHash: 'h',
-        role: 'USER',
-      })
-    ).id;
+    userId = (await users.create(newUser(`s_${randomUUID().slice(0, 8)}`))).id;
   });
 
   async function newSession(first: string): Promise<string> {
@@ -210,6 +243,7 @@ describe('SqlSessionStore', () => {
     expect(await sessions.findLiveByRefreshToken('rc', new Date(clock))).toEqual({
       sessionId: c,
       userId,
+      retiredAt: null,
     });
   });
 

@@ -1,3 +1,4 @@
+import { firstCode, LOGIN as LOGIN_RAW, postGraphQL } from '../security/support';
 import { firstError, startTestServer, type TestServer } from '../support/harness';
 
 let server: TestServer;
@@ -12,11 +13,15 @@ interface Event {
   sessionId: string | null;
   clientAddress: string | null;
   userAgent: string | null;
+  username: string | null;
+  count: number;
   at: string;
 }
 
 const EVENTS = `query ($userId: ID, $limit: Int) {
-  authEvents(userId: $userId, limit: $limit) { type userId sessionId clientAddress userAgent at }
+  authEvents(userId: $userId, limit: $limit) {
+    type userId sessionId clientAddress userAgent username count at
+  }
 }`;
 const LOGIN =
   'mutation ($u: String!, $p: String!) { login(username: $u, password: $p) { accessToken refreshToken } }';
@@ -90,6 +95,49 @@ describe('the audit log', () => {
     });
     expect(res.data!.authEvents).toHaveLength(3);
     expect(res.data!.authEvents[0]).toMatchObject({ type: 'LOGIN_SUCCEEDED' });
+  });
+
+  it('keeps one row per limit and window for a flood of refused logins, with a count', async () => {
+    const admin = await server.login('alice', 'secret123');
+    const from = '127.0.30.1';
+    const attempt = (userAgent: string) =>
+      postGraphQL(server.url, LOGIN_RAW, {
+        variables: { u: 'BOB', p: 'wrong-password' },
+        headers: { 'user-agent': userAgent },
+        localAddress: from,
+      });
+    for (let i = 0; i < 5; i++) await attempt('flood/1.0');
+    const longAgent = `flood/2.0 ${'x'.repeat(1000)}`;
+    for (let i = 0; i < 60; i++) {
+      expect(firstCode(await attempt(longAgent))?.code).toBe('RATE_LIMITED');
+    }
+
+    const res = await server.gql<{ authEvents: Event[] }>(EVENTS, {
+      variables: { limit: 500 },
+      token: admin.accessToken,
+    });
+    const fromFlood = res.data!.authEvents.filter((e) => e.clientAddress === from);
+    const limited = fromFlood.filter((e) => e.type === 'LOGIN_RATE_LIMITED');
+    expect(limited).toHaveLength(1);
+    expect(limited[0]).toMatchObject({ count: 60, username: 'bob', userId: null });
+    expect(limited[0]!.userAgent!.length).toBeLessThanOrEqual(160);
+    expect(limited[0]!.userAgent!.startsWith('flood/2.0 ')).toBe(true);
+    // The failures before the limit are events of their own, named by the canonical username.
+    const failed = fromFlood.filter((e) => e.type === 'LOGIN_FAILED');
+    expect(failed.map((e) => [e.username, e.count])).toEqual(Array(5).fill(['bob', 1]));
+
+    // The next window starts a new row.
+    server.clock.advance(15 * 60);
+    for (let i = 0; i < 5; i++) await attempt('flood/3.0');
+    expect(firstCode(await attempt('flood/3.0'))?.code).toBe('RATE_LIMITED');
+    const later = await server.gql<{ authEvents: Event[] }>(EVENTS, {
+      variables: { limit: 500 },
+      token: (await server.login('alice', 'secret123')).accessToken,
+    });
+    const counts = later
+      .data!.authEvents.filter((e) => e.clientAddress === from && e.type === 'LOGIN_RATE_LIMITED')
+      .map((e) => e.count);
+    expect(counts).toEqual([1, 60]);
   });
 
   it('is for admins only', async () => {

@@ -65,7 +65,7 @@ describe('the log', () => {
       next.refreshToken,
     );
     for (const name of ['alice', 'bob', 'carol']) {
-      const user = await server.app.services.deps.users.findByUsername(name);
+      const user = await server.app.services.accounts.findByUsername(name);
       secrets.push((await server.app.services.deps.users.passwordHashOf(user!.id))!);
     }
 

@@ -220,6 +220,34 @@ describe('sessions with REFRESH_REUSE_INTERVAL=10s', () => {
       await api.expectRevoked(one);
       await api.expectRevoked(two);
     });
+
+    it('treats a token retired past the reuse interval as reuse: its session ends, no other', async () => {
+      await createAccount('ivan', 'ivan-password');
+      const laptop = await server.login('ivan', 'ivan-password');
+      const phone = await server.login('ivan', 'ivan-password');
+      const rotated = (await api.refresh(laptop.refreshToken)).data!.refresh;
+      server.clock.advance(11);
+
+      const res = await api.logout({ refreshToken: laptop.refreshToken, allSessions: true });
+      expect(firstError(res)).toEqual(REVOKED);
+      expect(res.data ?? null).toBeNull();
+      // The stolen token's session is over, as after a reused refresh...
+      await api.expectRevoked(rotated);
+      // ...and every other session of the user goes on.
+      await api.expectWorks(phone.accessToken);
+      expect((await api.refresh(phone.refreshToken)).errors).toBeUndefined();
+    });
+
+    it('still logs out all sessions with a token retired within the reuse interval', async () => {
+      await createAccount('jane', 'jane-password');
+      const one = await server.login('jane', 'jane-password');
+      const two = await server.login('jane', 'jane-password');
+      await api.refresh(one.refreshToken);
+      server.clock.advance(5);
+      const res = await api.logout({ refreshToken: one.refreshToken, allSessions: true });
+      expect(res.data).toEqual({ logout: true });
+      await api.expectRevoked(two);
+    });
   });
 
   describe('changePassword', () => {

@@ -22,6 +22,7 @@ import {
 import { buildAuthSchema } from '../../src/schema/build-schema';
 import { fieldRequirement } from '../../src/schema/directives/guards';
 import { firstError, startTestServer, type TestServer } from '../support/harness';
+import type { CanonicalUsername } from '../../src/store/ports';
 
 let server: TestServer;
 let alice: string;
@@ -186,7 +187,7 @@ describe('a control character or lone surrogate in any string argument', () => {
   }, 120_000);
 
   it('answers login as a wrong password would, without a database query', async () => {
-    const lookup = jest.spyOn(server.app.services.deps.users, 'findByUsername');
+    const lookup = jest.spyOn(server.app.services.deps.users, 'findByCanonicalUsername');
     try {
       for (const username of ['ali\u0000ce', 'alice\n', '\ud800alice', 'alice\u0085']) {
         const res = await server.gql(
@@ -242,7 +243,7 @@ describe('a value that reaches the database anyway (defence in depth)', () => {
     const login = jest
       .spyOn(server.app.services.sessions, 'login')
       .mockImplementationOnce(async () => {
-        await users.findByUsername('ali\u0000ce');
+        await users.findByCanonicalUsername('ali\u0000ce' as CanonicalUsername);
         throw new Error('unreachable: the query above fails');
       });
     try {

@@ -1,8 +1,10 @@
 /**
- * Brute force against login and refresh (docs/SECURITY.md, "Brute force"). The server allows
- * LOGIN_MAX_FAILURES=3 failures per username and per client in a 60 s window; TRUST_PROXY is 0,
- * so the client is the socket's address. Requests come from different loopback addresses
- * (127.0.x.y) to be different clients, and X-Forwarded-For is whatever an attacker likes.
+ * Brute force against login and refresh (docs/SECURITY.md, "Password brute force"). The server
+ * allows LOGIN_MAX_FAILURES=3 failures per (username, address) pair, 6 per username from all
+ * addresses, 8 per address for all usernames, and 3 refreshes with unknown tokens per address,
+ * in a 60 s window; TRUST_PROXY is 0, so the client is the socket's address. Requests come from
+ * different loopback addresses (127.0.x.y) to be different clients, and X-Forwarded-For is
+ * whatever an attacker likes.
  */
 import { startTestServer, type TestServer } from '../support/harness';
 import {
@@ -21,11 +23,19 @@ let verifications: () => number;
 let slowPasswordChecks: (ms: number) => void;
 
 const PASSWORD = (name: string) => `${name}-password-123`;
+const VICTIMS = ['victim1', 'victim2', 'victim3', 'victim4', 'victim5', 'victim6', 'victim7'];
+const OFFICE = Array.from({ length: 8 }, (_, i) => `office${i + 1}`);
 
 beforeAll(async () => {
-  server = await startTestServer({ LOGIN_MAX_FAILURES: '3', LOGIN_FAILURE_WINDOW: '60s' });
+  server = await startTestServer({
+    LOGIN_MAX_FAILURES: '3',
+    LOGIN_MAX_FAILURES_PER_USERNAME: '6',
+    LOGIN_MAX_FAILURES_PER_ADDRESS: '8',
+    REFRESH_MAX_FAILURES_PER_ADDRESS: '3',
+    LOGIN_FAILURE_WINDOW: '60s',
+  });
   const { accessToken } = await server.login('alice', 'secret123');
-  for (const name of ['victim1', 'victim2', 'victim3', 'victim4', 'victim5', 'victim6']) {
+  for (const name of [...VICTIMS, ...OFFICE]) {
     const res = await server.gql(
       'mutation ($u: String!, $p: String!) { createUser(input: { username: $u, password: $p }) { id } }',
       { token: accessToken, variables: { u: name, p: PASSWORD(name) } },
@@ -71,51 +81,48 @@ function expectRateLimited(res: RawResponse, windowSeconds = 60) {
   expect(extensions.retryAfter).toBeLessThanOrEqual(windowSeconds);
 }
 
-describe('failed logins per username', () => {
+function expectLoggedIn(res: RawResponse) {
+  expect(res.json?.errors).toBeUndefined();
+  expect(res.json?.data?.login).toBeTruthy();
+}
+
+describe('failed logins per (username, address) pair', () => {
   it('refuses the next attempt past the limit, even with the right password, without checking it', async () => {
-    for (const from of ['127.0.1.1', '127.0.1.2', '127.0.1.3']) {
-      expect(firstCode(await login(from, 'victim1', 'wrong-password'))).toEqual(INVALID);
+    for (let i = 0; i < 3; i++) {
+      expect(firstCode(await login('127.0.1.1', 'victim1', 'wrong-password'))).toEqual(INVALID);
     }
     const checked = verifications();
-    // A fresh client, the right password: still refused, and no password was compared.
-    expectRateLimited(await login('127.0.1.4', 'victim1', PASSWORD('victim1')));
-    expectRateLimited(await login('127.0.1.5', 'VICTIM1', PASSWORD('victim1')));
+    expectRateLimited(await login('127.0.1.1', 'victim1', PASSWORD('victim1')));
+    expectRateLimited(await login('127.0.1.1', 'VICTIM1', PASSWORD('victim1')));
     expect(verifications()).toBe(checked);
   });
 
-  it('is reset by a successful login (but the client count is not)', async () => {
-    expect(firstCode(await login('127.0.2.1', 'victim2', 'wrong'))).toEqual(INVALID);
-    expect(firstCode(await login('127.0.2.2', 'victim2', 'wrong'))).toEqual(INVALID);
-    expect(
-      (await login('127.0.2.3', 'victim2', PASSWORD('victim2'))).json?.data?.login,
-    ).toBeTruthy();
-    expect(firstCode(await login('127.0.2.4', 'victim2', 'wrong'))).toEqual(INVALID);
-    expect(firstCode(await login('127.0.2.5', 'victim2', 'wrong'))).toEqual(INVALID);
-    // Two failures since the success: below the limit of three.
-    expect(
-      (await login('127.0.2.6', 'victim2', PASSWORD('victim2'))).json?.data?.login,
-    ).toBeTruthy();
+  it('does not lock the account out for other addresses: one address cannot deny the victim', async () => {
+    for (let i = 0; i < 3; i++) {
+      expect(firstCode(await login('127.0.1.11', 'victim7', 'wrong'))).toEqual(INVALID);
+    }
+    expectRateLimited(await login('127.0.1.11', 'victim7', PASSWORD('victim7')));
+    expectLoggedIn(await login('127.0.1.12', 'victim7', PASSWORD('victim7')));
+  });
 
-    // One client: two failures, its own success, one more failure = three for that client.
-    expect(firstCode(await login('127.0.2.7', 'nobody-a', 'wrong'))).toEqual(INVALID);
-    expect(firstCode(await login('127.0.2.7', 'nobody-b', 'wrong'))).toEqual(INVALID);
-    expect(
-      (await login('127.0.2.7', 'victim2', PASSWORD('victim2'))).json?.data?.login,
-    ).toBeTruthy();
-    expect(firstCode(await login('127.0.2.7', 'nobody-c', 'wrong'))).toEqual(INVALID);
-    expectRateLimited(await login('127.0.2.7', 'victim2', PASSWORD('victim2')));
+  it('is reset by a successful login', async () => {
+    expect(firstCode(await login('127.0.2.1', 'victim2', 'wrong'))).toEqual(INVALID);
+    expect(firstCode(await login('127.0.2.1', 'victim2', 'wrong'))).toEqual(INVALID);
+    expectLoggedIn(await login('127.0.2.1', 'victim2', PASSWORD('victim2')));
+    expect(firstCode(await login('127.0.2.1', 'victim2', 'wrong'))).toEqual(INVALID);
+    expect(firstCode(await login('127.0.2.1', 'victim2', 'wrong'))).toEqual(INVALID);
+    // Two failures since the success: below the limit of three.
+    expectLoggedIn(await login('127.0.2.1', 'victim2', PASSWORD('victim2')));
   });
 
   it('opens again when the window has passed', async () => {
-    for (const from of ['127.0.3.1', '127.0.3.2', '127.0.3.3']) {
-      expect(firstCode(await login(from, 'victim3', 'wrong'))).toEqual(INVALID);
+    for (let i = 0; i < 3; i++) {
+      expect(firstCode(await login('127.0.3.1', 'victim3', 'wrong'))).toEqual(INVALID);
     }
-    expectRateLimited(await login('127.0.3.4', 'victim3', PASSWORD('victim3')));
+    expectRateLimited(await login('127.0.3.1', 'victim3', PASSWORD('victim3')));
     server.clock.advance(61);
     try {
-      expect(
-        (await login('127.0.3.5', 'victim3', PASSWORD('victim3'))).json?.data?.login,
-      ).toBeTruthy();
+      expectLoggedIn(await login('127.0.3.1', 'victim3', PASSWORD('victim3')));
     } finally {
       server.clock.advance(-61);
     }
@@ -125,7 +132,7 @@ describe('failed logins per username', () => {
     const checked = verifications();
     slowPasswordChecks(200);
     const burst = await Promise.all(
-      Array.from({ length: 12 }, (_, i) => login(`127.0.4.${i + 1}`, 'victim4', `guess-${i}`)),
+      Array.from({ length: 12 }, (_, i) => login('127.0.4.1', 'victim4', `guess-${i}`)),
     ).finally(() => slowPasswordChecks(0));
     const codes = burst.map((res) => firstCode(res)?.code);
     expect(codes.filter((code) => code === 'UNAUTHENTICATED').length).toBeLessThanOrEqual(3);
@@ -134,20 +141,59 @@ describe('failed logins per username', () => {
   });
 });
 
-describe('failed logins per client', () => {
-  it('refuses a client past the limit whatever username it tries next', async () => {
-    for (const username of ['ghost-1', 'ghost-2', 'ghost-3']) {
-      expect(firstCode(await login('127.0.5.1', username, 'wrong'))).toEqual(INVALID);
+describe('failed logins per username, from every address', () => {
+  it('refuses the account everywhere past its larger limit: guessing from many addresses is slowed', async () => {
+    for (const from of ['127.0.9.1', '127.0.9.2']) {
+      for (let i = 0; i < 3; i++) {
+        expect(firstCode(await login(from, 'victim6', 'wrong'))).toEqual(INVALID);
+      }
     }
-    expectRateLimited(await login('127.0.5.1', 'victim5', PASSWORD('victim5')));
+    const checked = verifications();
+    expectRateLimited(await login('127.0.9.3', 'victim6', PASSWORD('victim6')));
+    expect(verifications()).toBe(checked);
+  });
+
+  it('counts concurrent guesses from many addresses against it', async () => {
+    const checked = verifications();
+    slowPasswordChecks(200);
+    const burst = await Promise.all(
+      Array.from({ length: 12 }, (_, i) => login(`127.0.10.${i + 1}`, 'victim5', `guess-${i}`)),
+    ).finally(() => slowPasswordChecks(0));
+    const codes = burst.map((res) => firstCode(res)?.code);
+    expect(codes.filter((code) => code === 'UNAUTHENTICATED').length).toBeLessThanOrEqual(6);
+    expect(verifications() - checked).toBeLessThanOrEqual(6);
+  });
+});
+
+describe('failed logins per address, for every username', () => {
+  it('lets an office behind one address survive its typos', async () => {
+    // Five users each mistype once; the sixth, and the five themselves, still log in.
+    for (const name of OFFICE.slice(0, 5)) {
+      expect(firstCode(await login('127.0.5.1', name, 'typo'))).toEqual(INVALID);
+    }
+    expectLoggedIn(await login('127.0.5.1', 'office6', PASSWORD('office6')));
+    expectLoggedIn(await login('127.0.5.1', 'office1', PASSWORD('office1')));
+  });
+
+  it('never refuses users logging in at the same moment from one address', async () => {
+    slowPasswordChecks(100);
+    const logins = await Promise.all(
+      OFFICE.map((name) => login('127.0.5.2', name, PASSWORD(name))),
+    ).finally(() => slowPasswordChecks(0));
+    for (const res of logins) expectLoggedIn(res);
+  });
+
+  it('refuses a client spraying many usernames, whatever username it tries next', async () => {
+    for (let i = 1; i <= 8; i++) {
+      expect(firstCode(await login('127.0.5.3', `ghost-${i}`, 'wrong'))).toEqual(INVALID);
+    }
+    expectRateLimited(await login('127.0.5.3', 'victim5', PASSWORD('victim5')));
     // Another client is not affected.
-    expect(
-      (await login('127.0.5.2', 'victim5', PASSWORD('victim5'))).json?.data?.login,
-    ).toBeTruthy();
+    expectLoggedIn(await login('127.0.5.4', 'office7', PASSWORD('office7')));
   });
 
   it('is neither dodged nor reset by a spoofed X-Forwarded-For (TRUST_PROXY=0)', async () => {
-    for (let i = 1; i <= 3; i++) {
+    for (let i = 1; i <= 8; i++) {
       const res = await login('127.0.6.1', `spray-${i}`, 'wrong', {
         'x-forwarded-for': `198.51.100.${i}`,
       });
@@ -155,7 +201,7 @@ describe('failed logins per client', () => {
     }
     for (const spoofed of ['198.51.100.99', '127.0.6.2', '10.0.0.1, 127.0.6.3', 'unknown']) {
       expectRateLimited(
-        await login('127.0.6.1', 'victim6', PASSWORD('victim6'), { 'x-forwarded-for': spoofed }),
+        await login('127.0.6.1', 'office8', PASSWORD('office8'), { 'x-forwarded-for': spoofed }),
       );
     }
   });
@@ -200,7 +246,7 @@ describe('several logins in one request', () => {
   });
 });
 
-describe('failed refreshes per client', () => {
+describe('failed refreshes per address', () => {
   it('refuses a client past the limit, even with a valid refresh token, without looking it up', async () => {
     const pair = await server.login('bob', 'password456');
     for (const token of ['garbage', 'B'.repeat(43), pair.accessToken]) {
@@ -228,5 +274,23 @@ describe('failed refreshes per client', () => {
       localAddress: '127.0.8.2',
     });
     expect(other.json?.data?.refresh).toBeTruthy();
+  });
+
+  it('are only unknown tokens: an address whose clients present ended sessions’ tokens survives', async () => {
+    const ended = await server.login('bob', 'password456');
+    await server.gql('mutation { logout }', { token: ended.accessToken });
+    for (let i = 0; i < 5; i++) {
+      const res = await postGraphQL(server.url, REFRESH, {
+        variables: { r: ended.refreshToken },
+        localAddress: '127.0.8.3',
+      });
+      expect(firstCode(res)).toEqual({ code: 'UNAUTHENTICATED', reason: 'TOKEN_REVOKED' });
+    }
+    const valid = await server.login('bob', 'password456');
+    const res = await postGraphQL(server.url, REFRESH, {
+      variables: { r: valid.refreshToken },
+      localAddress: '127.0.8.3',
+    });
+    expect(res.json?.data?.refresh).toBeTruthy();
   });
 });

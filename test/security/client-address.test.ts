@@ -2,7 +2,7 @@
  * The pure parts behind the rate limits and logs: the client address from the socket and
  * X-Forwarded-For (src/client-address.ts), the request id, and the rate-limit keys.
  */
-import { addressKey, loginClientKey, loginUserKey } from '../../src/auth/rate-limits';
+import { addressKey, loginAddressKey, loginUserKey } from '../../src/auth/rate-limits';
 import { clientAddress, normalizeAddress, requestIdFrom } from '../../src/client-address';
 
 describe('clientAddress', () => {
@@ -67,8 +67,9 @@ describe('requestIdFrom', () => {
 });
 
 describe('rate-limit keys', () => {
-  it('ignore the case of usernames and hash absurdly long ones', () => {
+  it('use the canonical username and hash absurdly long ones', () => {
     expect(loginUserKey('Bob')).toBe(loginUserKey('bob'));
+    expect(loginUserKey('\uFF42ob')).toBe('login:user:bob');
     expect(loginUserKey('x'.repeat(100_000)).length).toBeLessThan(100);
     expect(loginUserKey('x'.repeat(100_000))).not.toBe(loginUserKey('y'.repeat(100_000)));
   });
@@ -80,6 +81,8 @@ describe('rate-limit keys', () => {
     expect(addressKey('::1')).toBe('0:0:0:0::/64');
     expect(addressKey('64:ff9b::192.0.2.33')).toBe('64:ff9b:0:0::/64');
     expect(addressKey('203.0.113.5')).toBe('203.0.113.5');
-    expect(loginClientKey({ address: '2001:db8:1:2::99' })).toBe('login:client:2001:db8:1:2::/64');
+    expect(loginAddressKey({ address: '2001:db8:1:2::99' })).toBe(
+      'login:address:2001:db8:1:2::/64',
+    );
   });
 });

@@ -1,10 +1,10 @@
 /**
  * The failure counter (src/store/failure-counter.ts) and the policy on top of it
- * (src/auth/rate-limits.ts), without a server: windows, expiry, bounded memory, and concurrent
- * attempts, such as the fields of one operation running at once.
+ * (src/auth/rate-limits.ts), without a server: windows, expiry, bounded memory, the pair,
+ * username and address limits, and concurrent attempts.
  */
 import { RateLimited, Unauthenticated } from '../../src/auth/errors';
-import { RateLimits } from '../../src/auth/rate-limits';
+import { RateLimits, type LoginLimits } from '../../src/auth/rate-limits';
 import { MemoryFailureCounter } from '../../src/store/failure-counter';
 
 describe('MemoryFailureCounter', () => {
@@ -36,28 +36,90 @@ describe('MemoryFailureCounter', () => {
 });
 
 describe('RateLimits', () => {
-  const setup = (maxFailures = 3) => {
+  const setup = (limits: Partial<LoginLimits> = {}) => {
     let now = 1_000_000;
     const counter = new MemoryFailureCounter();
-    const limits = new RateLimits(counter, { maxFailures, windowSeconds: 60 }, () => now);
-    return { limits, counter, advance: (s: number) => void (now += s * 1000) };
+    const rateLimits = new RateLimits(
+      counter,
+      {
+        perPair: 3,
+        perUsername: 6,
+        perAddress: 10,
+        refreshPerAddress: 4,
+        windowSeconds: 60,
+        ...limits,
+      },
+      () => now,
+    );
+    return { limits: rateLimits, counter, advance: (s: number) => void (now += s * 1000) };
   };
   const client = { address: '203.0.113.1' };
   const fail = () => Promise.reject(new Unauthenticated('INVALID_CREDENTIALS'));
+  const ok = async () => 'ok';
+  const slowly = (result: () => Promise<string>) => async () => {
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    return result();
+  };
 
-  it('refuses without running the attempt once a key has maxFailures, with retryAfter', async () => {
+  it('refuses a (username, address) pair past its limit without running the attempt, with retryAfter', async () => {
     const { limits, advance } = setup();
     for (let i = 0; i < 3; i++) {
       await expect(limits.login('bob', client, fail)).rejects.toBeInstanceOf(Unauthenticated);
     }
     advance(20);
-    const attempt = jest.fn(async () => 'ok');
-    const refused = await limits.login('bob', { address: '198.51.100.1' }, attempt).catch((e) => e);
+    const attempt = jest.fn(ok);
+    const refused = await limits.login('BOB', client, attempt).catch((e: unknown) => e);
     expect(refused).toBeInstanceOf(RateLimited);
     expect((refused as RateLimited).retryAfterSeconds).toBe(40);
     expect(attempt).not.toHaveBeenCalled();
+    // The account is not locked out for everyone: another address still gets in.
+    await expect(limits.login('bob', { address: '198.51.100.1' }, ok)).resolves.toBe('ok');
     advance(41);
-    await expect(limits.login('bob', client, attempt)).resolves.toBe('ok');
+    await expect(limits.login('bob', client, ok)).resolves.toBe('ok');
+  });
+
+  it('resets the pair on success, but neither the username nor the address', async () => {
+    const { limits, counter } = setup();
+    await expect(limits.login('bob', client, fail)).rejects.toBeInstanceOf(Unauthenticated);
+    await expect(limits.login('bob', client, ok)).resolves.toBe('ok');
+    expect((await counter.peek('login:pair:203.0.113.1:login:user:bob', 1_000_000)).count).toBe(0);
+    expect((await counter.peek('login:user:bob', 1_000_000)).count).toBe(1);
+    expect((await counter.peek('login:address:203.0.113.1', 1_000_000)).count).toBe(1);
+  });
+
+  it('slows guessing from many addresses: past perUsername, the account is refused everywhere', async () => {
+    const { limits } = setup();
+    for (const address of ['10.0.0.1', '10.0.0.2']) {
+      for (let i = 0; i < 3; i++) {
+        await expect(limits.login('bob', { address }, fail)).rejects.toBeInstanceOf(
+          Unauthenticated,
+        );
+      }
+    }
+    await expect(limits.login('bob', { address: '10.0.0.3' }, ok)).rejects.toBeInstanceOf(
+      RateLimited,
+    );
+  });
+
+  it('stops a client spraying many usernames at perAddress, but not an office’s typos', async () => {
+    const { limits } = setup();
+    // Five users behind one address each mistype once: the others still log in.
+    for (let i = 0; i < 5; i++) {
+      await expect(limits.login(`user${i}`, client, fail)).rejects.toBeInstanceOf(Unauthenticated);
+    }
+    await expect(limits.login('carol', client, ok)).resolves.toBe('ok');
+    for (let i = 5; i < 10; i++) {
+      await expect(limits.login(`user${i}`, client, fail)).rejects.toBeInstanceOf(Unauthenticated);
+    }
+    await expect(limits.login('carol', client, ok)).rejects.toBeInstanceOf(RateLimited);
+    await expect(limits.login('carol', { address: '198.51.100.1' }, ok)).resolves.toBe('ok');
+  });
+
+  it('counts a name that is no one’s on its pair and address only', async () => {
+    const { limits, counter } = setup();
+    await expect(limits.login('b\u200Bob', client, fail)).rejects.toBeInstanceOf(Unauthenticated);
+    expect((await counter.peek('login:user:bob', 1_000_000)).count).toBe(0);
+    expect((await counter.peek('login:address:203.0.113.1', 1_000_000)).count).toBe(1);
   });
 
   it('counts only Unauthenticated failures, not other errors', async () => {
@@ -68,8 +130,8 @@ describe('RateLimits', () => {
     expect((await counter.peek('login:user:bob', 1_000_000)).count).toBe(0);
   });
 
-  it('lets no more concurrent attempts through than failures remain (aliases, bursts)', async () => {
-    const { limits } = setup(3);
+  it('lets no more concurrent guesses at one account through than failures remain', async () => {
+    const { limits } = setup();
     let started = 0;
     const slowFail = async () => {
       started += 1;
@@ -81,17 +143,50 @@ describe('RateLimits', () => {
         limits.login('bob', { address: `10.0.0.${i}` }, slowFail),
       ),
     );
-    expect(started).toBe(3);
+    // The pairs differ; the username's limit (6) holds the burst.
+    expect(started).toBe(6);
     const reasons = results.map((r) => (r.status === 'rejected' ? r.reason : undefined));
-    expect(reasons.filter((e) => e instanceof RateLimited)).toHaveLength(7);
+    expect(reasons.filter((e) => e instanceof RateLimited)).toHaveLength(4);
   });
 
-  it('keys refreshes per client, apart from logins', async () => {
-    const { limits } = setup(2);
-    const badRefresh = () => Promise.reject(new Unauthenticated('TOKEN_INVALID'));
-    await expect(limits.refresh(client, badRefresh)).rejects.toBeInstanceOf(Unauthenticated);
-    await expect(limits.refresh(client, badRefresh)).rejects.toBeInstanceOf(Unauthenticated);
-    await expect(limits.refresh(client, async () => 'ok')).rejects.toBeInstanceOf(RateLimited);
-    await expect(limits.login('bob', client, async () => 'ok')).resolves.toBe('ok');
+  it('never refuses concurrent logins of different users from one address (default limits)', async () => {
+    const { limits } = setup({ perPair: 5, perUsername: 50, perAddress: 100 });
+    const results = await Promise.allSettled(
+      Array.from({ length: 8 }, (_, i) => limits.login(`user${i}`, client, slowly(ok))),
+    );
+    expect(results.map((r) => r.status)).toEqual(Array(8).fill('fulfilled'));
+  });
+
+  it('bounds the attempts in flight from one address by perAddress', async () => {
+    const { limits } = setup();
+    const results = await Promise.allSettled(
+      Array.from({ length: 12 }, (_, i) => limits.login(`user${i}`, client, slowly(ok))),
+    );
+    expect(results.filter((r) => r.status === 'fulfilled')).toHaveLength(10);
+  });
+
+  it('keys refreshes per address, apart from logins, and counts only unknown tokens', async () => {
+    const { limits } = setup();
+    // An office's stale tokens: expired or ended sessions are not guesses.
+    for (let i = 0; i < 10; i++) {
+      const stale = () =>
+        Promise.reject(new Unauthenticated(i % 2 ? 'TOKEN_EXPIRED' : 'TOKEN_REVOKED'));
+      await expect(limits.refresh(client, stale)).rejects.toBeInstanceOf(Unauthenticated);
+    }
+    await expect(limits.refresh(client, ok)).resolves.toBe('ok');
+    const unknown = () => Promise.reject(new Unauthenticated('TOKEN_INVALID'));
+    for (let i = 0; i < 4; i++) {
+      await expect(limits.refresh(client, unknown)).rejects.toBeInstanceOf(Unauthenticated);
+    }
+    await expect(limits.refresh(client, ok)).rejects.toBeInstanceOf(RateLimited);
+    await expect(limits.login('bob', client, ok)).resolves.toBe('ok');
+  });
+
+  it('never refuses concurrent valid refreshes from one address for each other', async () => {
+    const { limits } = setup();
+    const results = await Promise.allSettled(
+      Array.from({ length: 8 }, () => limits.refresh(client, slowly(ok))),
+    );
+    expect(results.map((r) => r.status)).toEqual(Array(8).fill('fulfilled'));
   });
 });

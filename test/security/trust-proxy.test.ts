@@ -1,7 +1,7 @@
 /**
  * TRUST_PROXY=1: one proxy in front of us appends the address it saw to X-Forwarded-For, and
  * only that last entry is believed. Whatever the client wrote to the left of it is ignored, so
- * spoofed entries neither dodge nor reset the per-client limit.
+ * spoofed entries neither dodge nor reset the per-address limit.
  */
 import { startTestServer, type TestServer } from '../support/harness';
 import {
@@ -18,6 +18,8 @@ beforeAll(async () => {
   server = await startTestServer({
     TRUST_PROXY: '1',
     LOGIN_MAX_FAILURES: '2',
+    // The address limit is what these tests watch: two failures, whichever usernames.
+    LOGIN_MAX_FAILURES_PER_ADDRESS: '2',
     LOGIN_FAILURE_WINDOW: '60s',
   });
 }, START_TIMEOUT_MS);

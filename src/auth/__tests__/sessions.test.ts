@@ -74,7 +74,13 @@ beforeAll(async () => {
       () => nowMs,
       () => undefined,
     ),
-    loginLimit: { maxFailures: 1000, windowSeconds: 900 },
+    loginLimits: {
+      perPair: 1000,
+      perUsername: 1000,
+      perAddress: 1000,
+      refreshPerAddress: 1000,
+      windowSeconds: 900,
+    },
     now: () => nowMs,
   };
   sessions = new Sessions(deps);

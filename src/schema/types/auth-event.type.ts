@@ -1,4 +1,4 @@
-import { Field, ID, ObjectType } from 'type-graphql';
+import { Field, ID, Int, ObjectType } from 'type-graphql';
 
 @ObjectType({ description: 'One entry of the audit log.' })
 export class AuthEvent {
@@ -23,6 +23,18 @@ export class AuthEvent {
   @Field(() => String, { nullable: true })
   clientAddress!: string | null;
 
-  @Field(() => String, { nullable: true })
+  @Field(() => String, { nullable: true, description: 'The first 160 characters.' })
   userAgent!: string | null;
+
+  @Field(() => String, {
+    nullable: true,
+    description: 'The canonical username a login named, when it is a possible username.',
+  })
+  username!: string | null;
+
+  @Field(() => Int, {
+    description:
+      'How many events this entry stands for. Refused logins (LOGIN_RATE_LIMITED) are one entry per limit and LOGIN_FAILURE_WINDOW, with the time, address and user agent of the first.',
+  })
+  count!: number;
 }
