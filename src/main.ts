@@ -2,7 +2,7 @@
 import 'reflect-metadata';
 import { ConfigError, loadConfig, type Config } from './config';
 import { errorFields, jsonLogger } from './logger';
-import { createServer } from './server';
+import { createServer, type App } from './server';
 
 async function main(): Promise<void> {
   let config: Config;
@@ -16,8 +16,41 @@ async function main(): Promise<void> {
   const logger = jsonLogger({ level: config.logLevel });
   for (const warning of config.warnings) logger.warn(warning);
 
-  const app = await createServer(config, { logger });
+  // Handlers first: a signal that arrives while the server starts must not find node's
+  // default (terminate at once, the embedded database half-written).
+  // The first signal stops gracefully (in-flight requests finish, up to the grace period); a
+  // second one, e.g. Ctrl-C pressed again, ends the process at once (the shell says 130/143).
+  let app: App | undefined;
+  let stopping = false;
+  const close = (started: App) =>
+    started.close().then(
+      () => process.exit(0),
+      (error: unknown) => {
+        logger.error('shutdown failed', errorFields(error));
+        process.exit(1);
+      },
+    );
+  const stop = (signal: NodeJS.Signals) => {
+    if (stopping) {
+      // Die of the signal itself, as if we had no handler: process.exit would wait for a
+      // bcrypt thread to finish its hash.
+      logger.warn('stopped without waiting', { signal });
+      process.removeAllListeners(signal);
+      process.kill(process.pid, signal);
+      return;
+    }
+    stopping = true;
+    logger.info('shutting down', { signal });
+    if (app) void close(app); // else as soon as it exists, below
+  };
+  process.on('SIGTERM', stop);
+  process.on('SIGINT', stop);
+  logger.debug('starting', { env: config.env, database: config.database.kind });
+
+  app = await createServer(config, { logger });
+  if (stopping) return void close(app);
   const address = await app.listen(config.port, config.host);
+  if (stopping) return; // closing already: nothing to announce
   const host = config.host === '0.0.0.0' || config.host === '::' ? 'localhost' : config.host;
   const url = `http://${host}:${address.port}/graphql`;
   logger.info('listening', { url, env: config.env, database: config.database.kind });
@@ -37,31 +70,6 @@ async function main(): Promise<void> {
     ];
     process.stdout.write(`\n  ${lines.join('\n  ')}\n\n`);
   }
-
-  // The first signal stops gracefully (in-flight requests finish, up to the grace period); a
-  // second one, e.g. Ctrl-C pressed again, ends the process at once (the shell says 130/143).
-  let stopping = false;
-  const stop = (signal: NodeJS.Signals) => {
-    if (stopping) {
-      // Die of the signal itself, as if we had no handler: process.exit would wait for a
-      // bcrypt thread to finish its hash.
-      logger.warn('stopped without waiting', { signal });
-      process.removeAllListeners(signal);
-      process.kill(process.pid, signal);
-      return;
-    }
-    stopping = true;
-    logger.info('shutting down', { signal });
-    app.close().then(
-      () => process.exit(0),
-      (error: unknown) => {
-        logger.error('shutdown failed', errorFields(error));
-        process.exit(1);
-      },
-    );
-  };
-  process.on('SIGTERM', stop);
-  process.on('SIGINT', stop);
 }
 
 main().catch((error: unknown) => {

@@ -64,7 +64,16 @@ it('refuses the admin command line while the server runs, and says how to do it 
 it('removes the lock on a clean stop, and the admin command line then works', async () => {
   const server = await start();
   expect(existsSync(lockFile())).toBe(true);
-  expect((await server.stop('SIGTERM')).code).toBe(0);
+  const exit = await server.stop('SIGTERM');
+  expect({
+    code: exit.code,
+    signal: exit.signal,
+    output: exit.code === 0 ? '' : server.output(),
+  }).toEqual({
+    code: 0,
+    signal: null,
+    output: '',
+  });
   running = [];
   expect(existsSync(lockFile())).toBe(false);
   const admin = await runToExit(

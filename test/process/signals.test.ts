@@ -6,13 +6,14 @@
  * Apollo's own signal handlers once re-raised the signal after stopping, our handler ignored
  * it, and the process never exited: only a real process, spawned and signalled, shows that.
  */
+import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { createTestBackend, type TestBackend } from '../support/postgres';
-import { post, spawnServer, TEST_SECRET } from '../support/process';
+import { MAIN, post, spawnServer, TEST_SECRET } from '../support/process';
 
 jest.setTimeout(120_000);
 
@@ -76,6 +77,33 @@ withServices('an idle server on PostgreSQL', () => {
       { ...env, REDIS_URL: REDIS_URL!, REDIS_KEY_PREFIX: REDIS_KEY_PREFIX! },
       'SIGINT',
     );
+  });
+});
+
+describe('a signal while the server starts', () => {
+  it('stops it cleanly once started, and the data directory opens again', async () => {
+    const child = spawn(process.execPath, [MAIN], {
+      env: {
+        PATH: process.env.PATH,
+        PORT: '0',
+        HOST: '127.0.0.1',
+        DATA_DIR: dataDir,
+        LOG_LEVEL: 'debug',
+      },
+      stdio: ['ignore', 'ignore', 'pipe'],
+    });
+    let output = '';
+    await new Promise<void>((resolve) =>
+      child.stderr.on('data', (chunk: Buffer) => {
+        output += chunk.toString('utf8');
+        if (output.includes('"msg":"starting"')) resolve();
+      }),
+    );
+    const exited = new Promise<number | null>((resolve) => child.once('exit', resolve));
+    child.kill('SIGTERM');
+    expect(await exited).toBe(0);
+    expect(output).not.toContain('"msg":"listening"');
+    await expectIdleExit({ DATA_DIR: dataDir }, 'SIGTERM');
   });
 });
 

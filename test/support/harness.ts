@@ -20,7 +20,7 @@ export interface TestServer {
   readonly app: App;
   readonly url: string;
   /** Milliseconds added to the real clock: move time forward with `clock.advance(s)`. */
-  readonly clock: { advance(seconds: number): void };
+  readonly clock: { advance(seconds: number): void; now(): number };
   gql<T = Record<string, unknown>>(
     query: string,
     options?: {
@@ -90,7 +90,10 @@ export async function startTestServer(
   return {
     app,
     url,
-    clock: { advance: (seconds) => void (offsetMs += seconds * 1000) },
+    clock: {
+      advance: (seconds) => void (offsetMs += seconds * 1000),
+      now: () => Date.now() + offsetMs,
+    },
     gql,
     login: async (username, password) => {
       const result = await gql<{ login: TokenPair }>(
