@@ -20,7 +20,7 @@ async function main(): Promise<void> {
   // default (terminate at once, the embedded database half-written).
   // The first signal stops gracefully (in-flight requests finish, up to the grace period); a
   // second one, e.g. Ctrl-C pressed again, ends the process at once (the shell says 130/143).
-  let app: App | undefined;
+  let app: App | undefined = undefined; // set once created; `stop` reads it
   let stopping = false;
   const close = (started: App) =>
     started.close().then(
