@@ -52,12 +52,12 @@ it('answers an unknown user within 10 % of a known user with a wrong password', 
     await timeLogin(`nobody-warmup-${i}`);
   }
   // A busy machine (other test files run alongside) can skew one measurement; a real
-  // difference — a skipped bcrypt is 50× faster — shows in every one. Up to three tries.
+  // difference — a skipped bcrypt is 50× faster — shows in every one. Up to five tries.
   const tries: Awaited<ReturnType<typeof measure>>[] = [];
   do tries.push(await measure(21));
-  while (tries.at(-1)!.gap >= 0.1 && tries.length < 3);
+  while (tries.at(-1)!.gap >= 0.1 && tries.length < 5);
   const last = tries.at(-1)!;
   // bcrypt at cost 10 takes tens of milliseconds: a skipped hash would be obvious.
   expect(Math.min(last.known, last.unknown)).toBeGreaterThan(10);
   expect({ gap: last.gap < 0.1, tries }).toMatchObject({ gap: true });
-}, 90_000);
+}, 150_000);
