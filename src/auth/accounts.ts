@@ -9,9 +9,20 @@ import { BadUserInput, Unauthenticated } from './errors';
 import { checkPasswordPolicy } from './passwords';
 import type { Role } from './roles';
 import type { Sessions } from './sessions';
-import { DuplicateUsername, type UserRecord } from '../store/ports';
+import { DuplicateUsername, UnknownCursor, type UserRecord } from '../store/ports';
 
 const USERNAME = /^[A-Za-z0-9][A-Za-z0-9_.@-]{2,63}$/;
+
+/** The largest page of `users` (docs/API.md): a bound on what one request can make us read. */
+export const MAX_USERS_PAGE = 500;
+
+export interface UserPage {
+  readonly first: number;
+  readonly after?: string;
+  readonly search?: string;
+  readonly role?: Role;
+  readonly active?: boolean;
+}
 
 export class Accounts {
   constructor(
@@ -108,8 +119,24 @@ export class Accounts {
     return this.deps.users.findByUsername(username);
   }
 
-  listUsers(): Promise<UserRecord[]> {
-    return this.deps.users.list();
+  /** One page of accounts, oldest first; `after` is the last id of the previous page. */
+  async listUsers(page: UserPage): Promise<UserRecord[]> {
+    if (!Number.isInteger(page.first) || page.first < 1 || page.first > MAX_USERS_PAGE) {
+      throw new BadUserInput(`first must be between 1 and ${MAX_USERS_PAGE}.`);
+    }
+    if (page.search !== undefined && page.search.length > 64) {
+      throw new BadUserInput('search is a username prefix: at most 64 characters.');
+    }
+    try {
+      return await this.deps.users.list(page);
+    } catch (error) {
+      if (error instanceof UnknownCursor) {
+        throw new BadUserInput(
+          `after must be the id of a user; no user has the id "${page.after}".`,
+        );
+      }
+      throw error;
+    }
   }
 
   async dashboard(

@@ -1,5 +1,14 @@
 /** The tables, typed for drizzle. Their DDL is in migrations/; a test keeps the two in step. */
-import { bigserial, boolean, integer, pgTable, text, timestamp, uuid } from 'drizzle-orm/pg-core';
+import {
+  bigint,
+  bigserial,
+  boolean,
+  integer,
+  pgTable,
+  text,
+  timestamp,
+  uuid,
+} from 'drizzle-orm/pg-core';
 
 const timestamptz = (name: string) => timestamp(name, { withTimezone: true, mode: 'date' });
 
@@ -50,4 +59,10 @@ export const authEvents = pgTable('auth_events', {
   sessionId: uuid('session_id'),
   clientAddress: text('client_address'),
   userAgent: text('user_agent'),
+});
+
+/** Counts kept current by triggers (migration 3): 'users' and 'unrevoked_sessions'. */
+export const rowCounts = pgTable('row_counts', {
+  name: text('name').primaryKey(),
+  value: bigint('value', { mode: 'number' }).notNull(),
 });
