@@ -5,7 +5,7 @@
  */
 import { fork } from 'node:child_process';
 import { once } from 'node:events';
-import { copyFileSync, cpSync, existsSync, mkdirSync, readdirSync } from 'node:fs';
+import { copyFileSync, cpSync, existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 
 /** Made by `npm run build` beside the compiled code: dist/pgdata-template. */
@@ -17,8 +17,9 @@ const MARKER = 'PG_VERSION';
 export async function prepareDataDir(dir: string): Promise<void> {
   if (existsSync(join(dir, MARKER))) return;
   mkdirSync(dir, { recursive: true });
-  if (existsSync(join(BUILT_TEMPLATE, MARKER)) && readdirSync(dir).length === 0) {
-    // PG_VERSION last: a copy cut short is not taken for a database at the next start.
+  if (existsSync(join(BUILT_TEMPLATE, MARKER))) {
+    // Over whatever a cut-short copy left (and beside a lock file, if one lives here); PG_VERSION
+    // last, so that a copy cut short is not taken for a database at the next start.
     const marker = join(BUILT_TEMPLATE, MARKER);
     cpSync(BUILT_TEMPLATE, dir, { recursive: true, filter: (source) => source !== marker });
     copyFileSync(marker, join(dir, MARKER));
