@@ -2,10 +2,12 @@
  * `npm run bench`: the product's request cost against plain Apollo and against itself with auth
  * switched off, its login and refresh throughput, and what a login storm does to other requests.
  *
- *   npm run bench [-- --quick] [-- --only=storm,me]
+ *   npm run bench [-- --quick] [-- --only=storm,me,footprint] [-- --scale]
  *
  * --quick: one short round, to check that everything runs; --only: just these scenarios (by id;
- * the summary then leaves out the targets it cannot judge).
+ * the summary then leaves out the targets it cannot judge). `footprint` (footprint.mjs) is the
+ * embedded default's ready time and RSS, part of every full run. --scale runs only scale.mjs:
+ * the same figures on an empty and on a large PostgreSQL database.
  *
  * The servers get our environment, so the product's variables apply; the rate limits are the
  * defaults (the login storm logs in as many users, as a real one would). DATABASE_URL and
@@ -85,6 +87,7 @@ const allScenarios = [
     : []),
 ];
 const scenarios = ONLY ? allScenarios.filter((s) => ONLY.includes(s.id)) : allScenarios;
+const FOOTPRINT = !ONLY || ONLY.includes('footprint');
 
 const SERVERS = {
   product: { script: 'server.mjs', args: [] },
@@ -288,7 +291,35 @@ const sum = (runs, key) => runs.reduce((n, run) => n + run[key], 0);
 const elapsed = (since) => `[${String(Math.round((Date.now() - since) / 1000)).padStart(3)} s]`;
 const fixed = (n, digits = 0) => (Number.isFinite(n) ? n.toFixed(digits) : '–');
 
+/** The footprint rows (and --scale's), printed after the scenarios' table and kept in the report. */
+async function extraRows() {
+  if (process.argv.includes('--scale')) {
+    const { scale, scaleLines } = await import('./scale.mjs');
+    process.stdout.write('scale: seeding PostgreSQL and measuring (about 5 minutes)…\n');
+    const result = await scale();
+    return { scale: result, lines: ['', ...scaleLines(result)] };
+  }
+  if (!FOOTPRINT) return { lines: [] };
+  const { footprint, footprintLines } = await import('./footprint.mjs');
+  process.stdout.write('footprint: node dist/main.js, fresh / restart / memory://…\n');
+  const result = await footprint(QUICK ? 1 : 3);
+  return { footprint: result, lines: ['', ...footprintLines(result)] };
+}
+
 async function main() {
+  if (process.argv.includes('--scale') || (ONLY && scenarios.length === 0)) {
+    const extra = await extraRows();
+    process.stdout.write(`${extra.lines.join('\n')}\n`);
+    await mkdir(new URL('results/', import.meta.url), { recursive: true });
+    const name = extra.scale ? 'scale.json' : 'footprint.json';
+    const data = extra.scale ?? extra.footprint;
+    await writeFile(
+      new URL(`results/${name}`, import.meta.url),
+      `${JSON.stringify(data, null, 2)}\n`,
+    );
+    process.stdout.write(`Wrote bench/results/${name}\n`);
+    return;
+  }
   const startedAt = Date.now();
   const loadBefore = os.loadavg();
   process.stdout.write(
@@ -362,7 +393,10 @@ async function main() {
       targets: summary.targets,
       runs,
     };
+    const extra = await extraRows();
+    report.footprint = extra.footprint;
     printReport(summary, report);
+    process.stdout.write(`${extra.lines.join('\n')}\n`);
     await mkdir(new URL('results/', import.meta.url), { recursive: true });
     await writeFile(
       new URL('results/latest.json', import.meta.url),

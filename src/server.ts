@@ -358,7 +358,7 @@ async function drain(
 
 /** The benchmark baseline: every request acts as the first admin, with no token checked. */
 async function benchmarkCaller(services: Services): Promise<() => Caller> {
-  const admin = (await services.accounts.listUsers()).find((u) => u.role === 'ADMIN');
+  const [admin] = await services.accounts.listUsers({ first: 1, role: 'ADMIN', active: true });
   if (!admin) throw new Error('the unguarded benchmark needs an admin user (BOOTSTRAP_ADMIN_*)');
   const caller = new FixedCaller({
     userId: admin.id,

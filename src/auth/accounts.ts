@@ -11,7 +11,18 @@ import { checkPasswordPolicy } from './passwords';
 import type { Role } from './roles';
 import type { Sessions } from './sessions';
 import { canonicalUsername, newUsername, USERNAME_RULE } from './usernames';
-import { DuplicateUsername, LastActiveAdmin, type UserRecord } from '../store/ports';
+import { DuplicateUsername, LastActiveAdmin, UnknownCursor, type UserRecord } from '../store/ports';
+
+/** The largest page of `users` (docs/API.md): a bound on what one request can make us read. */
+export const MAX_USERS_PAGE = 500;
+
+export interface UserPage {
+  readonly first: number;
+  readonly after?: string;
+  readonly search?: string;
+  readonly role?: Role;
+  readonly active?: boolean;
+}
 
 export class Accounts {
   constructor(
@@ -118,8 +129,25 @@ export class Accounts {
     return canonical === undefined ? undefined : this.deps.users.findByCanonicalUsername(canonical);
   }
 
-  listUsers(): Promise<UserRecord[]> {
-    return this.deps.users.list();
+  /** One page of accounts, oldest first; `after` is the last id of the previous page. */
+  async listUsers(page: UserPage): Promise<UserRecord[]> {
+    if (!Number.isInteger(page.first) || page.first < 1 || page.first > MAX_USERS_PAGE) {
+      throw new BadUserInput(`first must be between 1 and ${MAX_USERS_PAGE}.`);
+    }
+    if (page.search !== undefined) checkText(page.search, 'search');
+    if (page.search !== undefined && page.search.length > 64) {
+      throw new BadUserInput('search is a username prefix: at most 64 characters.');
+    }
+    try {
+      return await this.deps.users.list(page);
+    } catch (error) {
+      if (error instanceof UnknownCursor) {
+        throw new BadUserInput(
+          `after must be the id of a user; no user has the id "${page.after}".`,
+        );
+      }
+      throw error;
+    }
   }
 
   async dashboard(

@@ -9,7 +9,7 @@
  * always read from the database. Entries expire after `ttlMs`, and changes made through this
  * instance update it at once.
  */
-import type { CanonicalUsername, NewUser, UserRecord, UserStore } from './ports';
+import type { CanonicalUsername, NewUser, UserPageQuery, UserRecord, UserStore } from './ports';
 
 export class CachedUserStore implements UserStore {
   private readonly byId = new Map<string, { user: UserRecord; expiresAt: number }>();
@@ -52,8 +52,8 @@ export class CachedUserStore implements UserStore {
     this.byId.delete(id);
   }
 
-  list(): Promise<UserRecord[]> {
-    return this.inner.list();
+  list(page: UserPageQuery): Promise<UserRecord[]> {
+    return this.inner.list(page);
   }
 
   count(): Promise<number> {

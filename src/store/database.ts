@@ -4,9 +4,13 @@
  */
 import type { QueryOptions } from '@electric-sql/pglite';
 import type { PgDatabase, PgQueryResultHKT } from 'drizzle-orm/pg-core';
-import { mkdirSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { sql, type SQL } from 'drizzle-orm';
 import type { Database as DatabaseConfig } from '../config';
+import { PGLITE_CONF } from './pglite-conf';
+import { prepareDataDir } from './pglite-data-dir';
 
 export type Database = PgDatabase<PgQueryResultHKT>;
 
@@ -62,9 +66,31 @@ async function openPglite(
     }
   }
 
-  if (dataDir !== undefined) mkdirSync(dataDir, { recursive: true });
-  const client = new Client(dataDir, { parsers, ...(template ? { loadDataDir: template } : {}) });
-  await client.waitReady;
+  // memory:// without a template dump (which only tests pass) is a throw-away directory: PGlite
+  // keeps a directory's files outside the WASM heap, and it starts from the built template.
+  const throwAway =
+    dataDir === undefined && template === undefined
+      ? mkdtempSync(join(tmpdir(), 'graphql-auth-memory-'))
+      : undefined;
+  const directory = dataDir ?? throwAway;
+  const removeThrowAway = () => {
+    if (throwAway) rmSync(throwAway, { recursive: true, force: true });
+  };
+  let client: Client;
+  try {
+    if (directory !== undefined) await prepareDataDir(directory);
+    // One options object: PGlite ignores the second argument when the first is not a path.
+    client = new Client({
+      dataDir: directory,
+      parsers,
+      postgresqlconf: [...PGLITE_CONF],
+      ...(template ? { loadDataDir: template } : {}),
+    });
+    await client.waitReady;
+  } catch (error) {
+    removeThrowAway();
+    throw error;
+  }
   const db = drizzle({ client }) as unknown as Database;
   return {
     db,
@@ -72,7 +98,10 @@ async function openPglite(
     ping: async () => {
       await client.query('SELECT 1');
     },
-    close: () => client.close(),
+    close: async () => {
+      await client.close();
+      removeThrowAway();
+    },
   };
 }
 

@@ -92,6 +92,71 @@ export const MIGRATIONS: readonly Migration[] = [
       `CREATE UNIQUE INDEX auth_events_aggregate_key ON auth_events (aggregate_key)`,
     ],
   },
+  {
+    version: 5,
+    name: 'counts kept by triggers; keyset order and prefix search of users',
+    statements: [
+      // adminDashboard must not count 200k users or 1M sessions per call. Statement-level
+      // triggers (one counter update per INSERT or DELETE statement, however many rows) and a
+      // row trigger on revocation only keep the counts; a refresh, which moves expires_at, does
+      // not touch them. Creating a trigger locks its table against writes until this
+      // migration commits, so the counts taken after it miss no concurrent insert.
+      `CREATE TABLE row_counts (
+        name text PRIMARY KEY,
+        value bigint NOT NULL
+      )`,
+      `CREATE FUNCTION count_users_added() RETURNS trigger LANGUAGE plpgsql AS $$
+      BEGIN
+        UPDATE row_counts SET value = value + (SELECT count(*) FROM added) WHERE name = 'users';
+        RETURN NULL;
+      END $$`,
+      `CREATE FUNCTION count_users_removed() RETURNS trigger LANGUAGE plpgsql AS $$
+      BEGIN
+        UPDATE row_counts SET value = value - (SELECT count(*) FROM removed) WHERE name = 'users';
+        RETURN NULL;
+      END $$`,
+      `CREATE TRIGGER users_count_insert AFTER INSERT ON users
+        REFERENCING NEW TABLE AS added FOR EACH STATEMENT EXECUTE FUNCTION count_users_added()`,
+      `CREATE TRIGGER users_count_delete AFTER DELETE ON users
+        REFERENCING OLD TABLE AS removed FOR EACH STATEMENT EXECUTE FUNCTION count_users_removed()`,
+      `CREATE FUNCTION count_sessions_added() RETURNS trigger LANGUAGE plpgsql AS $$
+      BEGIN
+        UPDATE row_counts SET value = value + (SELECT count(*) FROM added WHERE revoked_at IS NULL)
+        WHERE name = 'unrevoked_sessions';
+        RETURN NULL;
+      END $$`,
+      `CREATE FUNCTION count_sessions_removed() RETURNS trigger LANGUAGE plpgsql AS $$
+      BEGIN
+        UPDATE row_counts SET value = value - (SELECT count(*) FROM removed WHERE revoked_at IS NULL)
+        WHERE name = 'unrevoked_sessions';
+        RETURN NULL;
+      END $$`,
+      `CREATE FUNCTION count_sessions_revoked() RETURNS trigger LANGUAGE plpgsql AS $$
+      BEGIN
+        UPDATE row_counts SET value = value + CASE WHEN NEW.revoked_at IS NULL THEN 1 ELSE -1 END
+        WHERE name = 'unrevoked_sessions';
+        RETURN NULL;
+      END $$`,
+      `CREATE TRIGGER sessions_count_insert AFTER INSERT ON sessions
+        REFERENCING NEW TABLE AS added FOR EACH STATEMENT EXECUTE FUNCTION count_sessions_added()`,
+      `CREATE TRIGGER sessions_count_delete AFTER DELETE ON sessions
+        REFERENCING OLD TABLE AS removed FOR EACH STATEMENT
+        EXECUTE FUNCTION count_sessions_removed()`,
+      `CREATE TRIGGER sessions_count_revoke AFTER UPDATE OF revoked_at ON sessions FOR EACH ROW
+        WHEN ((OLD.revoked_at IS NULL) IS DISTINCT FROM (NEW.revoked_at IS NULL))
+        EXECUTE FUNCTION count_sessions_revoked()`,
+      `INSERT INTO row_counts (name, value) VALUES
+        ('users', (SELECT count(*) FROM users)),
+        ('unrevoked_sessions', (SELECT count(*) FROM sessions WHERE revoked_at IS NULL))`,
+      // The unrevoked sessions past their expiry, which the pruner has not deleted yet: few,
+      // and found through this index (the dashboard subtracts them).
+      `CREATE INDEX sessions_unrevoked_expires_idx ON sessions (expires_at)
+        WHERE revoked_at IS NULL`,
+      // `users`: keyset pages in (created_at, id) order, and a username prefix search.
+      `CREATE INDEX users_created_id_idx ON users (created_at, id)`,
+      `CREATE INDEX users_username_prefix_idx ON users (canonical_username text_pattern_ops)`,
+    ],
+  },
 ];
 
 /** An arbitrary constant that names our migration lock among the database's advisory locks. */

@@ -40,6 +40,24 @@ export class LastActiveAdmin extends Error {
   }
 }
 
+/** One page of `list`: in (createdAt, id) order, after the user `after` (its id). */
+export interface UserPageQuery {
+  readonly first: number;
+  readonly after?: string;
+  /** Usernames starting with this, ignoring case. */
+  readonly search?: string;
+  readonly role?: StoredRole;
+  readonly active?: boolean;
+}
+
+/** `after` names no user: the page it continues cannot be found. */
+export class UnknownCursor extends Error {
+  constructor(readonly after: string) {
+    super(`no user has the id "${after}"`);
+    this.name = 'UnknownCursor';
+  }
+}
+
 export interface UserStore {
   /** Canonical usernames are unique; an account is found by its canonical username only. */
   findByCanonicalUsername(canonical: CanonicalUsername): Promise<UserRecord | undefined>;
@@ -55,7 +73,9 @@ export interface UserStore {
    */
   setActive(id: string, active: boolean): Promise<UserRecord | undefined>;
   setPasswordHash(id: string, passwordHash: string): Promise<void>;
-  list(): Promise<UserRecord[]>;
+  /** Throws UnknownCursor. */
+  list(page: UserPageQuery): Promise<UserRecord[]>;
+  /** Kept by a trigger (migrations.ts, version 5): no scan of the table. */
   count(): Promise<number>;
 }
 
@@ -102,6 +122,7 @@ export interface SessionStore {
   revoke(sessionIds: readonly string[], now: Date): Promise<string[]>;
   /** Revokes every live session of `userId` except `keep`; returns the ids it revoked. */
   revokeUserSessions(userId: string, now: Date, keep?: string): Promise<string[]>;
+  /** Unrevoked sessions kept by a trigger, less the expired ones not yet pruned. */
   countLive(now: Date): Promise<number>;
   /** Sessions revoked after `since`: what an in-process revocation list must know at start. */
   revokedSince(since: Date): Promise<{ id: string; revokedAt: Date }[]>;

@@ -1,15 +1,17 @@
 /** UserStore over drizzle: one set of queries for PGlite and PostgreSQL. */
-import { and, asc, count, eq, sql } from 'drizzle-orm';
+import { and, asc, eq, sql } from 'drizzle-orm';
 import type { Database } from './database';
 import {
   DuplicateUsername,
   LastActiveAdmin,
+  UnknownCursor,
   type CanonicalUsername,
   type NewUser,
+  type UserPageQuery,
   type UserRecord,
   type UserStore,
 } from './ports';
-import { users } from './tables';
+import { rowCounts, users } from './tables';
 
 const UNIQUE_VIOLATION = '23505';
 
@@ -91,14 +93,52 @@ export class SqlUserStore implements UserStore {
     await this.db.update(users).set({ passwordHash }).where(eq(users.id, id));
   }
 
-  list(): Promise<UserRecord[]> {
-    return this.db.select().from(users).orderBy(asc(users.createdAt), asc(users.username));
+  /**
+   * Keyset pagination: the page starts after the row (created_at, id) of `after`, so a page
+   * costs the same however deep it is, and users created meanwhile never shift a page (an
+   * OFFSET would repeat or skip rows). The id breaks ties between equal timestamps.
+   */
+  async list({ first, after, search, role, active }: UserPageQuery): Promise<UserRecord[]> {
+    if (after !== undefined && !isUuid(after)) throw new UnknownCursor(after);
+    const rows = await this.db
+      .select()
+      .from(users)
+      .where(
+        and(
+          // In SQL, not through a JS Date: created_at has microseconds, a Date only milliseconds.
+          after === undefined
+            ? undefined
+            : sql`(${users.createdAt}, ${users.id}) >
+                (SELECT created_at, id FROM users WHERE id = ${after}::uuid)`,
+          search === undefined
+            ? undefined
+            : // The canonical form's prefix (auth/usernames.ts: NFKC, then lowercase).
+              sql`${users.canonicalUsername} LIKE ${likePrefix(search.normalize('NFKC').toLowerCase())}`,
+          role === undefined ? undefined : eq(users.role, role),
+          active === undefined ? undefined : eq(users.isActive, active),
+        ),
+      )
+      .orderBy(asc(users.createdAt), asc(users.id))
+      .limit(first);
+    // An empty page is also what an unknown cursor gives: tell the two apart only then.
+    if (rows.length === 0 && after !== undefined && !(await this.findById(after))) {
+      throw new UnknownCursor(after);
+    }
+    return rows;
   }
 
   async count(): Promise<number> {
-    const rows = await this.db.select({ n: count() }).from(users);
-    return Number(rows[0]?.n ?? 0);
+    const rows = await this.db
+      .select({ n: rowCounts.value })
+      .from(rowCounts)
+      .where(eq(rowCounts.name, 'users'));
+    return rows[0]?.n ?? 0;
   }
+}
+
+/** A LIKE pattern matching strings that start with `prefix` (its % _ and \\ taken literally). */
+function likePrefix(prefix: string): string {
+  return `${prefix.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
 }
 
 export function isUuid(value: string): boolean {

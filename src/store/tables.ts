@@ -1,5 +1,14 @@
 /** The tables, typed for drizzle. Their DDL is in migrations/; a test keeps the two in step. */
-import { bigserial, boolean, integer, pgTable, text, timestamp, uuid } from 'drizzle-orm/pg-core';
+import {
+  bigint,
+  bigserial,
+  boolean,
+  integer,
+  pgTable,
+  text,
+  timestamp,
+  uuid,
+} from 'drizzle-orm/pg-core';
 
 const timestamptz = (name: string) => timestamp(name, { withTimezone: true, mode: 'date' });
 
@@ -61,4 +70,10 @@ export const authEvents = pgTable('auth_events', {
   count: integer('count').notNull().default(1),
   /** Rows with the same key are one row, whose count grows (unique; null for the others). */
   aggregateKey: text('aggregate_key'),
+});
+
+/** Counts kept current by triggers (migration 3): 'users' and 'unrevoked_sessions'. */
+export const rowCounts = pgTable('row_counts', {
+  name: text('name').primaryKey(),
+  value: bigint('value', { mode: 'number' }).notNull(),
 });

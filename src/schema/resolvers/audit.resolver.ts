@@ -7,7 +7,8 @@ import { AuthEvent } from '../types/auth-event.type';
 export class AuditResolver {
   @Directive('@hasRole(roles: [ADMIN])')
   @Query(() => [AuthEvent], {
-    description: "The audit log, newest first; one user's when userId is given.",
+    description:
+      "The audit log, newest first; one user's when userId is given. At most 500 events: a larger limit is treated as 500.",
   })
   authEvents(
     @Arg('userId', () => ID, { nullable: true }) userId: string | null | undefined,

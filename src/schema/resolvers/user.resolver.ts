@@ -1,7 +1,8 @@
-import { Arg, Ctx, Directive, ID, Mutation, Query, Resolver } from 'type-graphql';
+import { Arg, Ctx, Directive, ID, Int, Mutation, Query, Resolver } from 'type-graphql';
 import type { UserRecord } from '../../store/ports';
 import type { Context } from '../context';
 import { CreateUserInput } from '../types/create-user.input';
+import { RoleEnum } from '../types/role.enum';
 import { User } from '../types/user.type';
 
 @Resolver()
@@ -13,9 +14,42 @@ export class UserResolver {
   }
 
   @Directive('@hasRole(roles: [ADMIN])')
-  @Query(() => [User], { description: 'Every account, oldest first.' })
-  users(@Ctx() ctx: Context): Promise<UserRecord[]> {
-    return ctx.accounts.listUsers();
+  @Query(() => [User], {
+    description:
+      'Accounts, oldest first (then by id), one page at a time: pass the last id of a page as `after` to get the next. The filters combine.',
+  })
+  users(
+    @Arg('first', () => Int, { defaultValue: 100, description: 'Page size: 1 to 500.' })
+    first: number,
+    @Arg('after', () => ID, {
+      nullable: true,
+      description: 'The last id of the previous page; the page starts after that user.',
+    })
+    after: string | null | undefined,
+    @Arg('search', () => String, {
+      nullable: true,
+      description: 'Only usernames that start with this, ignoring case.',
+    })
+    search: string | null | undefined,
+    @Arg('role', () => RoleEnum, {
+      nullable: true,
+      description: 'Only users with exactly this role.',
+    })
+    role: RoleEnum | null | undefined,
+    @Arg('active', () => Boolean, {
+      nullable: true,
+      description: 'Only active (true) or only deactivated (false) users.',
+    })
+    active: boolean | null | undefined,
+    @Ctx() ctx: Context,
+  ): Promise<UserRecord[]> {
+    return ctx.accounts.listUsers({
+      first,
+      after: after ?? undefined,
+      search: search ?? undefined,
+      role: role ?? undefined,
+      active: active ?? undefined,
+    });
   }
 
   @Directive('@hasRole(roles: [ADMIN])')
