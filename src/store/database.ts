@@ -74,8 +74,12 @@ async function openPglite(
       : undefined;
   const directory = dataDir ?? throwAway;
   const removeThrowAway = () => {
-    if (throwAway) rmSync(throwAway, { recursive: true, force: true });
+    if (!throwAway) return;
+    process.off('exit', removeThrowAway);
+    rmSync(throwAway, { recursive: true, force: true });
   };
+  // Also when the process exits without closing it (an uncaught error, a test runner's exit).
+  if (throwAway) process.on('exit', removeThrowAway);
   let client: Client;
   try {
     if (directory !== undefined) await prepareDataDir(directory);
