@@ -70,31 +70,19 @@ export function createErrorFormatter(options: ErrorFormatterOptions) {
   return (formatted: GraphQLFormattedError, error: unknown): GraphQLFormattedError => {
     const original = unwrapResolverError(error);
     if (original instanceof AuthError) {
-      const { locations, path } = formatted;
-      return {
-        message: original.message,
-        ...(locations && { locations }),
-        ...(path && { path }),
-        extensions: authErrorExtensions(original as AnyAuthError),
-      };
+      return replaced(formatted, original.message, authErrorExtensions(original as AnyAuthError));
     }
     if (isStoreUnavailable(original)) {
-      const { locations, path } = formatted;
-      return {
-        message: 'A store this server depends on is not answering; try again shortly.',
-        ...(locations && { locations }),
-        ...(path && { path }),
-        extensions: { code: 'SERVICE_UNAVAILABLE' },
-      };
+      return replaced(
+        formatted,
+        'A store this server depends on is not answering; try again shortly.',
+        { code: 'SERVICE_UNAVAILABLE' },
+      );
     }
     if (isRefusedValue(original)) {
-      const { locations, path } = formatted;
-      return {
-        message: 'An argument has a value the server cannot store or look up.',
-        ...(locations && { locations }),
-        ...(path && { path }),
-        extensions: { code: 'BAD_USER_INPUT' },
-      };
+      return replaced(formatted, 'An argument has a value the server cannot store or look up.', {
+        code: 'BAD_USER_INPUT',
+      });
     }
     if (isCodelessRequestError(original)) {
       return hideSuggestions({ ...formatted, extensions: { code: 'BAD_REQUEST' } }, options);
@@ -106,14 +94,18 @@ export function createErrorFormatter(options: ErrorFormatterOptions) {
       return hideSuggestions(stripStack(formatted), options);
     }
     if (!options.production) return formatted;
-    const { locations, path } = formatted;
-    return {
-      message: 'Internal server error',
-      ...(locations && { locations }),
-      ...(path && { path }),
-      extensions: { code: 'INTERNAL_SERVER_ERROR' },
-    };
+    return replaced(formatted, 'Internal server error', { code: 'INTERNAL_SERVER_ERROR' });
   };
+}
+
+/** `formatted` with our message and extensions; where it happened (locations, path) is kept. */
+function replaced(
+  formatted: GraphQLFormattedError,
+  message: string,
+  extensions: GraphQLFormattedError['extensions'],
+): GraphQLFormattedError {
+  const { locations, path } = formatted;
+  return { message, ...(locations && { locations }), ...(path && { path }), extensions };
 }
 
 /**
