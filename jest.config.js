@@ -15,7 +15,13 @@ const transform = {
     },
   ],
 };
-const base = { testEnvironment: 'node', transform, setupFiles: ['reflect-metadata'] };
+const base = {
+  testEnvironment: 'node',
+  transform,
+  setupFiles: ['reflect-metadata'],
+  // The example apps import the library by its name, as an outside project does: here, its source.
+  moduleNameMapper: { '^graphql-jwt-auth$': '<rootDir>/src/index.ts' },
+};
 
 const embedded = {
   ...base,
@@ -24,6 +30,7 @@ const embedded = {
     '<rootDir>/src/**/*.test.ts',
     '<rootDir>/test/**/*.test.ts',
     '<rootDir>/examples/client/src/**/*.test.ts',
+    '<rootDir>/examples/notes/test/**/*.test.ts',
   ],
   testPathIgnorePatterns: ['/node_modules/', '<rootDir>/test/scale/'],
 };
@@ -34,6 +41,7 @@ const postgres = {
     '<rootDir>/test/http/**/*.test.ts',
     '<rootDir>/test/contracts/**/*.test.ts',
     '<rootDir>/test/scale/**/*.test.ts',
+    '<rootDir>/examples/notes/test/**/*.test.ts',
   ],
   setupFiles: [...base.setupFiles, '<rootDir>/test/support/backend-postgres.ts'],
 };

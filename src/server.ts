@@ -27,7 +27,7 @@ import { FixedCaller, RequestAuth, type Caller } from './auth/authenticate';
 import { clientAddress, requestIdFrom } from './client-address';
 import { errorFields, jsonLogger, type Logger } from './logger';
 import { mutationGuardPlugin } from './plugins/mutation-guard';
-import { buildAuthSchema, buildUnguardedSchemaForBenchmark } from './schema/build-schema';
+import { buildAuthSchema, buildDeclaredSchema } from './schema/build-schema';
 import type { Context } from './schema/context';
 import { documentLimitRules, QUERY_LIMITS } from './schema/limits';
 import { createErrorFormatter } from './schema/to-graphql-error';
@@ -35,6 +35,7 @@ import { EXAMPLE_PAGE_PATHS, serveExamplePage } from './example-page';
 import { httpTimeoutOptions, type HttpTimeouts } from './http-timeouts';
 import { RequestRefreshCookie } from './refresh-cookie';
 import { openServices, type ReadinessCheck, type ServiceOptions, type Services } from './services';
+import { resolveApp, type AuthApp } from './app';
 
 export interface App {
   readonly services: Services;
@@ -44,6 +45,8 @@ export interface App {
 }
 
 export interface AppOptions extends ServiceOptions {
+  /** An app built on the server (src/index.ts); the standalone server when not given. */
+  readonly app?: AuthApp;
   readonly logger?: Logger;
   /**
    * Benchmark baseline only: no guard is enforced and every request acts as the first admin.
@@ -91,16 +94,26 @@ export async function createServer(config: Config, options: AppOptions = {}): Pr
   const logger = options.logger ?? jsonLogger({ level: config.logLevel });
   const production = config.env === 'production';
   const benchmarkWithoutAuth = options.unguardedForBenchmark === true;
+  const app = resolveApp(options.app);
   const schema = benchmarkWithoutAuth
-    ? await buildUnguardedSchemaForBenchmark()
-    : await buildAuthSchema();
+    ? await buildDeclaredSchema(app.schema)
+    : await buildAuthSchema(app.schema);
   // Read at scrape time, after `services` exists.
   const metrics = createMetrics({ bcryptQueueDepth: () => services.deps.hasher.pending });
   const services = await openServices(config, {
     onStoreError: (what, error) => logger.warn(what, errorFields(error)),
     observe: metrics,
+    roles: app.roles,
+    migrations: app.migrations,
+    demoUsers: app.demoUsers,
     ...options,
   });
+  const appContext = await Promise.resolve()
+    .then(() => app.context({ sql: services.database.sql, accounts: services.accounts }))
+    .catch(async (error: unknown) => {
+      await services.close();
+      throw error;
+    });
   const callerFor = benchmarkWithoutAuth
     ? await benchmarkCaller(services)
     : (authorization: string | undefined): Caller => new RequestAuth(services.deps, authorization);
@@ -137,7 +150,10 @@ export async function createServer(config: Config, options: AppOptions = {}): Pr
       ...(benchmarkWithoutAuth ? [] : [mutationGuardPlugin(schema)]),
       production
         ? ApolloServerPluginLandingPageDisabled()
-        : ApolloServerPluginLandingPageLocalDefault({ embed: true, document: SANDBOX_DOCUMENT }),
+        : ApolloServerPluginLandingPageLocalDefault({
+            embed: true,
+            document: app.sandboxDocument ?? SANDBOX_DOCUMENT,
+          }),
     ],
   });
   await apollo.start();
@@ -148,6 +164,7 @@ export async function createServer(config: Config, options: AppOptions = {}): Pr
     refreshCookie: RequestRefreshCookie | undefined,
   ): Context => ({
     refreshCookie,
+    app: appContext,
     auth: callerFor(req.headers.authorization),
     sessions: services.sessions,
     accounts: services.accounts,

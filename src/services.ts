@@ -10,14 +10,15 @@ import { CLOCK_TOLERANCE_SECONDS } from './auth/access-tokens';
 import type { AuthDeps } from './auth/deps';
 import { loadSigningKeys, type SigningKeys } from './auth/keys';
 import { PasswordHasher } from './auth/passwords';
-import { seedUsers } from './auth/seed';
+import { RoleOrder } from './auth/roles';
+import { seedUsers, type DemoUser } from './auth/seed';
 import { Sessions } from './auth/sessions';
 import { VerifiedTokens } from './auth/verified-tokens';
 import { MemoryFailureCounter } from './store/failure-counter';
 import { RedisFailureCounter } from './store/redis-failure-counter';
 import { openDatabase, type DatabaseHandle } from './store/database';
 import { lockDataDir } from './store/data-dir-lock';
-import { migrate } from './store/migrations';
+import { migrate, MIGRATIONS, type AppMigration } from './store/migrations';
 import { openRedis, type RedisConnections } from './store/redis';
 import { RedisRevocationList } from './store/redis-revocations';
 import {
@@ -59,6 +60,12 @@ export interface ServiceOptions {
     authEvent(type: AuthEventType): void;
     sessionsRevoked(count: number): void;
   };
+  /** The app's roles, lowest first (src/index.ts); USER < ADMIN when not given. */
+  readonly roles?: RoleOrder;
+  /** The app's own migrations, applied after ours (store/migrations.ts). */
+  readonly migrations?: readonly AppMigration[];
+  /** More demo users, created with ours on an empty database outside production. */
+  readonly demoUsers?: readonly DemoUser[];
   /** A migrated PGlite dump to start memory:// from (tests: ~0.6 s instead of ~3 s). */
   readonly pgliteTemplate?: Blob;
   readonly now?: () => number;
@@ -85,7 +92,7 @@ export async function openServices(
     throw error;
   }
   try {
-    await migrate(database.db);
+    await migrate(database.db, MIGRATIONS, options.migrations);
     const keys = loadSigningKeys({
       ...config.jwt,
       secretDir: config.database.kind === 'memory' ? undefined : config.dataDir,
@@ -118,6 +125,7 @@ export async function openServices(
         issuer: config.jwt.issuer,
         audience: config.jwt.audience,
         ttlSeconds: config.accessTokenTtlSeconds,
+        roles: options.roles ?? RoleOrder.DEFAULT,
       },
       refreshTokenTtlSeconds: config.refreshTokenTtlSeconds,
       refreshReuseIntervalSeconds: config.refreshReuseIntervalSeconds,
@@ -143,6 +151,7 @@ export async function openServices(
         : await seedUsers(accounts, users, {
             production: config.env === 'production',
             bootstrapAdmin: config.bootstrapAdmin,
+            demoUsers: options.demoUsers,
           });
     return {
       deps,

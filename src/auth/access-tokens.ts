@@ -13,7 +13,7 @@ import { randomUUID, sign as cryptoSign, verify as cryptoVerify } from 'node:cry
 import jwt from 'jsonwebtoken';
 import { Unauthenticated } from './errors';
 import type { SigningKeys } from './keys';
-import { isRole, type Role } from './roles';
+import { RoleOrder, type Role } from './roles';
 
 /** Who a valid access token speaks for. */
 export interface Principal {
@@ -30,6 +30,8 @@ export interface AccessTokenOptions {
   readonly issuer: string;
   readonly audience: string;
   readonly ttlSeconds: number;
+  /** The roles a `role` claim may name; USER and ADMIN when not given. */
+  readonly roles?: RoleOrder;
 }
 
 /** Clock skew allowed between instances, for exp and nbf (RFC 7519 §4.1.4 "some small leeway"). */
@@ -141,7 +143,7 @@ function checkClaims(
     typeof sub !== 'string' ||
     typeof sid !== 'string' ||
     typeof jti !== 'string' ||
-    !isRole(role)
+    !(options.roles ?? RoleOrder.DEFAULT).isRole(role)
   ) {
     throw new Unauthenticated('TOKEN_INVALID');
   }

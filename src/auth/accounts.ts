@@ -8,7 +8,7 @@ import type { AuthDeps } from './deps';
 import { BadUserInput, Unauthenticated } from './errors';
 import { checkText } from './input-text';
 import { checkPasswordPolicy } from './passwords';
-import type { Role } from './roles';
+import { RoleOrder, type Role } from './roles';
 import type { Sessions } from './sessions';
 import { canonicalUsername, newUsername, USERNAME_RULE } from './usernames';
 import { DuplicateUsername, LastActiveAdmin, UnknownCursor, type UserRecord } from '../store/ports';
@@ -35,6 +35,10 @@ export class Accounts {
     client?: EventClient,
   ): Promise<UserRecord> {
     checkText(input.username, 'A username');
+    const roles = this.deps.accessTokens.roles ?? RoleOrder.DEFAULT;
+    if (!roles.isRole(input.role)) {
+      throw new BadUserInput(`The role must be one of ${roles.names.join(', ')}.`);
+    }
     const canonical = newUsername(input.username);
     if (canonical === undefined) throw new BadUserInput(USERNAME_RULE);
     checkPasswordPolicy(input.password);
@@ -121,6 +125,11 @@ export class Accounts {
   async revokeSessions(userId: string): Promise<void> {
     await this.sessions.endUserSessions(userId);
     await this.deps.audit.record('SESSIONS_REVOKED', { userId });
+  }
+
+  /** The account with this id (through the user cache); undefined when there is none. */
+  async findById(id: string): Promise<UserRecord | undefined> {
+    return this.deps.users.findById(id);
   }
 
   /** Any spelling of the account's name; undefined when it is no one's. */

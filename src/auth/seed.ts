@@ -7,10 +7,16 @@ import type { Accounts } from './accounts';
 import type { Role } from './roles';
 import type { UserStore } from '../store/ports';
 
-export const DEMO_USERS = [
+export interface DemoUser {
+  readonly username: string;
+  readonly password: string;
+  readonly role: Role;
+}
+
+export const DEMO_USERS: readonly DemoUser[] = [
   { username: 'alice', password: 'secret123', role: 'ADMIN' },
   { username: 'bob', password: 'password456', role: 'USER' },
-] as const;
+];
 
 export async function seedUsers(
   accounts: Accounts,
@@ -18,6 +24,8 @@ export async function seedUsers(
   options: {
     production: boolean;
     bootstrapAdmin: { username: string; password: string } | undefined;
+    /** An app's demo users, created after ours. */
+    demoUsers?: readonly DemoUser[];
   },
 ): Promise<string[]> {
   if (options.bootstrapAdmin) {
@@ -27,18 +35,17 @@ export async function seedUsers(
       : [];
   }
   if (options.production || (await users.count()) > 0) return [];
-  for (const demo of DEMO_USERS) await createOnce(accounts, demo);
+  const demos = [...DEMO_USERS, ...(options.demoUsers ?? [])];
+  for (const demo of demos) await createOnce(accounts, demo);
+  const list = demos.map((demo) => `${demo.username} / ${demo.password} (${demo.role})`);
   return [
-    'Created the demo users alice / secret123 (ADMIN) and bob / password456 (USER).',
+    `Created the demo users ${list.slice(0, -1).join(', ')} and ${list.at(-1)}.`,
     'Set BOOTSTRAP_ADMIN_USERNAME and BOOTSTRAP_ADMIN_PASSWORD to create your own admin instead.',
   ];
 }
 
 /** False when the user exists already (perhaps created by another instance a moment ago). */
-async function createOnce(
-  accounts: Accounts,
-  user: { username: string; password: string; role: Role },
-): Promise<boolean> {
+async function createOnce(accounts: Accounts, user: DemoUser): Promise<boolean> {
   if (await accounts.findByUsername(user.username)) return false;
   try {
     await accounts.createUser(user);

@@ -12,7 +12,7 @@
 import 'reflect-metadata';
 import { ConfigError, loadConfig } from '../config';
 import { AuthError } from '../auth/errors';
-import { isRole } from '../auth/roles';
+import { RoleOrder } from '../auth/roles';
 import { openServices, type Services } from '../services';
 import { DataDirLocked } from '../store/data-dir-lock';
 
@@ -41,7 +41,7 @@ export async function runAdmin(
     case 'create-user': {
       const roleIndex = rest.indexOf('--role');
       const role = roleIndex === -1 ? 'USER' : rest[roleIndex + 1];
-      if (!isRole(role)) throw new UsageError('--role must be USER or ADMIN');
+      if (!RoleOrder.DEFAULT.isRole(role)) throw new UsageError('--role must be USER or ADMIN');
       const user = await accounts.createUser({
         username: name,
         password: await readPassword(),

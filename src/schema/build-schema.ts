@@ -1,10 +1,13 @@
 /**
- * type-graphql classes → one GraphQLSchema with the guard directives declared and enforced.
- * type-graphql keeps its metadata globally, so the schema is built once per process.
+ * type-graphql classes → one GraphQLSchema with the guard directives declared and enforced:
+ * the server's own resolvers, and an app's next to them (src/index.ts), with the app's roles.
+ * type-graphql keeps its metadata globally, so a schema is built once per definition.
  */
 import 'reflect-metadata';
+import { mapSchema, MapperKind } from '@graphql-tools/utils';
 import { GraphQLSchema, isEnumType } from 'graphql';
 import { buildSchema } from 'type-graphql';
+import { RoleOrder } from '../auth/roles';
 import { guardDirectives } from './directives/definitions';
 import { enforceGuards } from './directives/enforce-guards';
 import { AdminResolver } from './resolvers/admin.resolver';
@@ -13,30 +16,64 @@ import { AuthResolver } from './resolvers/auth.resolver';
 import { PublicResolver } from './resolvers/public.resolver';
 import { UserResolver } from './resolvers/user.resolver';
 import { DateTimeScalar } from './types/date-time.scalar';
+import { roleEnum } from './types/role.type';
 
-let declared: Promise<GraphQLSchema> | undefined;
-let enforced: Promise<GraphQLSchema> | undefined;
+/** A type-graphql resolver class (what `@Resolver()` decorates). */
+// eslint-disable-next-line @typescript-eslint/no-unsafe-function-type -- type-graphql's own type
+export type ResolverClass = Function;
 
-export function buildAuthSchema(): Promise<GraphQLSchema> {
-  enforced ??= buildDeclaredSchema().then(enforceGuards);
-  return enforced;
+/** What an app adds to the server's schema; nothing for the standalone server. */
+export interface SchemaDefinition {
+  readonly resolvers?: readonly ResolverClass[];
+  /** The roles, lowest first; USER < ADMIN when not given. */
+  readonly roles?: RoleOrder;
 }
 
-/** The same schema with no guard enforced: only for the benchmark's no-auth baseline. */
-export function buildUnguardedSchemaForBenchmark(): Promise<GraphQLSchema> {
-  return buildDeclaredSchema();
+const STANDALONE: SchemaDefinition = {};
+const declared = new WeakMap<SchemaDefinition, Promise<GraphQLSchema>>();
+const enforced = new WeakMap<SchemaDefinition, Promise<GraphQLSchema>>();
+
+export function buildAuthSchema(definition: SchemaDefinition = STANDALONE): Promise<GraphQLSchema> {
+  let schema = enforced.get(definition);
+  if (!schema) {
+    schema = buildDeclaredSchema(definition).then(enforceGuards);
+    enforced.set(definition, schema);
+  }
+  return schema;
 }
 
-function buildDeclaredSchema(): Promise<GraphQLSchema> {
-  declared ??= buildSchema({
-    resolvers: [PublicResolver, AuthResolver, UserResolver, AdminResolver, AuditResolver],
-    scalarsMap: [{ type: Date, scalar: DateTimeScalar }],
-    validate: false,
-  }).then(declareGuardDirectives);
-  return declared;
+/** The schema as declared, its guards not enforced yet (tests, and bench's no-auth baseline). */
+export function buildDeclaredSchema(
+  definition: SchemaDefinition = STANDALONE,
+): Promise<GraphQLSchema> {
+  let schema = declared.get(definition);
+  if (!schema) {
+    schema = buildSchema({
+      resolvers: [
+        PublicResolver,
+        AuthResolver,
+        UserResolver,
+        AdminResolver,
+        AuditResolver,
+        ...(definition.resolvers ?? []),
+      ],
+      scalarsMap: [{ type: Date, scalar: DateTimeScalar }],
+      validate: false,
+    }).then((built) => declareGuardDirectives(withRoles(built, definition.roles)));
+    declared.set(definition, schema);
+  }
+  return schema;
 }
 
-/** Declared after type-graphql has built the Role enum, so `@hasRole(roles:)` uses that very type. */
+/** The schema with `Role` holding the values of `roles`, lowest first. */
+function withRoles(schema: GraphQLSchema, roles: RoleOrder = RoleOrder.DEFAULT): GraphQLSchema {
+  const replacement = roleEnum(roles);
+  return mapSchema(schema, {
+    [MapperKind.ENUM_TYPE]: (type) => (type.name === 'Role' ? replacement : type),
+  });
+}
+
+/** Declared after the Role enum is final, so `@hasRole(roles:)` uses that very type. */
 export function declareGuardDirectives(schema: GraphQLSchema): GraphQLSchema {
   const role = schema.getType('Role');
   if (!isEnumType(role)) throw new Error('the schema has no Role enum');

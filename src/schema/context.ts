@@ -6,6 +6,8 @@ import type { Sessions } from '../auth/sessions';
 
 export interface Context {
   readonly auth: Caller;
+  /** What the app built at start (src/app.ts, `context`); `{}` for the standalone server. */
+  readonly app?: unknown;
   readonly sessions: Sessions;
   readonly accounts: Accounts;
   readonly audit: AuditLog;

@@ -20,8 +20,26 @@ export async function rowsOf<Row>(db: Database, statement: SQL): Promise<Row[]> 
   return result.rows;
 }
 
+/**
+ * Plain parameterised SQL ($1, $2, …), for an app's own tables (src/index.ts): the same rows
+ * from PGlite and PostgreSQL, timestamps as Date, numbers as JavaScript numbers except int8
+ * and numeric (text, as node-postgres gives them).
+ */
+export interface SqlClient {
+  query<Row = Record<string, unknown>>(text: string, params?: readonly unknown[]): Promise<Row[]>;
+  /** Runs `work` in one transaction: committed when it resolves, rolled back when it throws. */
+  transaction<T>(work: (sql: SqlClient) => Promise<T>): Promise<T>;
+}
+
+/** Inside a transaction, `transaction` runs its work in the same one. */
+function inTransaction(client: SqlClient): SqlClient {
+  const same: SqlClient = { query: client.query, transaction: (work) => work(same) };
+  return same;
+}
+
 export interface DatabaseHandle {
   readonly db: Database;
+  readonly sql: SqlClient;
   readonly kind: DatabaseConfig['kind'];
   /** Resolves when the database answers a trivial query. */
   ping(): Promise<void>;
@@ -47,7 +65,7 @@ async function openPglite(
   template: Blob | undefined,
 ): Promise<DatabaseHandle> {
   // Loaded only when used: a PostgreSQL deployment never pays for the WASM build.
-  const { PGlite } = await import('@electric-sql/pglite');
+  const { PGlite, types: pgliteTypes } = await import('@electric-sql/pglite');
   const { drizzle } = await import('drizzle-orm/pglite');
 
   // drizzle reads dates, intervals and numeric arrays as text (it converts them itself) and
@@ -63,6 +81,10 @@ async function openPglite(
     override query<T>(query: string, params?: unknown[], options?: QueryOptions) {
       const lean = options?.parsers && onlyDrizzleParsers(options);
       return super.query<T>(query, params, lean ? { ...options, parsers: undefined } : options);
+    }
+    /** A query with its own parsers, kept: for an app's queries (SqlClient). */
+    queryAsIs<T>(query: string, params: unknown[], options: QueryOptions) {
+      return super.query<T>(query, params, options);
     }
   }
 
@@ -96,8 +118,19 @@ async function openPglite(
     throw error;
   }
   const db = drizzle({ client }) as unknown as Database;
+  // Our parsers above read dates as text for drizzle; an app's queries get PGlite's own.
+  const appParsers = Object.fromEntries(
+    drizzleTextTypes.map((type) => [type, (text: string) => pgliteTypes.parseType(text, type)]),
+  );
+  const sqlOf = (query: Client['queryAsIs']): SqlClient => ({
+    query: async <Row>(text: string, params: readonly unknown[] = []) =>
+      (await query<Row>(text, [...params], { parsers: appParsers })).rows,
+    transaction: (work) =>
+      client.transaction((tx) => work(inTransaction(sqlOf((...args) => tx.query(...args))))),
+  });
   return {
     db,
+    sql: sqlOf((...args) => client.queryAsIs(...args)),
     kind: dataDir === undefined ? 'memory' : 'embedded',
     ping: async () => {
       await client.query('SELECT 1');
@@ -111,6 +144,7 @@ async function openPglite(
 
 async function openPostgres(url: string, poolSize: number): Promise<DatabaseHandle> {
   const { Pool } = await import('pg');
+  type Pool = InstanceType<typeof Pool>;
   const { drizzle } = await import('drizzle-orm/node-postgres');
   const pool = new Pool({
     connectionString: url,
@@ -123,8 +157,27 @@ async function openPostgres(url: string, poolSize: number): Promise<DatabaseHand
   // replaces it on the next checkout, so this must not crash the process.
   pool.on('error', () => undefined);
   const db = drizzle({ client: pool }) as unknown as Database;
+  const sqlOf = (queryable: Pick<Pool, 'query'>): SqlClient => ({
+    query: async <Row>(text: string, params: readonly unknown[] = []) =>
+      (await queryable.query(text, [...params])).rows as Row[],
+    transaction: async (work) => {
+      const connection = await pool.connect();
+      try {
+        await connection.query('BEGIN');
+        const result = await work(inTransaction(sqlOf(connection)));
+        await connection.query('COMMIT');
+        return result;
+      } catch (error) {
+        await connection.query('ROLLBACK').catch(() => undefined);
+        throw error;
+      } finally {
+        connection.release();
+      }
+    },
+  });
   return {
     db,
+    sql: sqlOf(pool),
     kind: 'postgres',
     ping: async () => {
       await db.execute(sql`SELECT 1`);

@@ -7,8 +7,7 @@
  * add the next one.
  */
 import { sql } from 'drizzle-orm';
-import type { Database } from './database';
-import { schemaMigrations } from './tables';
+import { rowsOf, type Database } from './database';
 
 interface Migration {
   readonly version: number;
@@ -157,36 +156,84 @@ export const MIGRATIONS: readonly Migration[] = [
       `CREATE INDEX users_username_prefix_idx ON users (canonical_username text_pattern_ops)`,
     ],
   },
+  {
+    version: 6,
+    name: "roles are the app's",
+    statements: [
+      // Which names are roles is the app's code (src/auth/roles.ts), not the table's: the
+      // column keeps only the shape of a role name.
+      `ALTER TABLE users DROP CONSTRAINT users_role_check`,
+      `ALTER TABLE users ADD CONSTRAINT users_role_name CHECK (role ~ '^[A-Z][A-Z0-9_]{0,31}$')`,
+    ],
+  },
 ];
+
+/**
+ * An app's own migration (src/index.ts): applied after ours, in the order of `version`, in the
+ * same transaction and under the same lock, recorded in app_migrations.
+ */
+export interface AppMigration {
+  readonly version: number;
+  readonly name: string;
+  /** Single SQL statements, the same for PGlite and PostgreSQL. */
+  readonly statements: readonly string[];
+}
 
 /** An arbitrary constant that names our migration lock among the database's advisory locks. */
 const MIGRATION_LOCK_ID = 7_215_001;
 
-/** Applies those of `migrations` (all, but for tests of one step) not applied yet. */
+/**
+ * Applies those of `migrations` (all, but for tests of one step) not applied yet, then the
+ * app's. Returns the versions it applied of each.
+ */
 export async function migrate(
   db: Database,
   migrations: readonly Migration[] = MIGRATIONS,
-): Promise<number[]> {
+  appMigrations: readonly AppMigration[] = [],
+): Promise<{ ours: number[]; app: number[] }> {
+  checkAppMigrations(appMigrations);
   return db.transaction(async (tx) => {
     await tx.execute(sql`SELECT pg_advisory_xact_lock(${MIGRATION_LOCK_ID})`);
-    await tx.execute(
-      sql.raw(`CREATE TABLE IF NOT EXISTS schema_migrations (
-        version integer PRIMARY KEY,
-        name text NOT NULL,
-        applied_at timestamptz NOT NULL DEFAULT now()
-      )`),
-    );
-    const applied = await tx.select({ version: schemaMigrations.version }).from(schemaMigrations);
-    const done = new Set(applied.map((row) => row.version));
-    const ran: number[] = [];
-    for (const migration of migrations) {
-      if (done.has(migration.version)) continue;
-      for (const statement of migration.statements) await tx.execute(sql.raw(statement));
-      await tx
-        .insert(schemaMigrations)
-        .values({ version: migration.version, name: migration.name });
-      ran.push(migration.version);
-    }
-    return ran;
+    const apply = async (table: string, list: readonly Migration[]) => {
+      await tx.execute(
+        sql.raw(`CREATE TABLE IF NOT EXISTS ${table} (
+          version integer PRIMARY KEY,
+          name text NOT NULL,
+          applied_at timestamptz NOT NULL DEFAULT now()
+        )`),
+      );
+      const applied = await rowsOf<{ version: number }>(
+        tx,
+        sql.raw(`SELECT version FROM ${table}`),
+      );
+      const done = new Set(applied.map((row) => Number(row.version)));
+      const ran: number[] = [];
+      for (const migration of list) {
+        if (done.has(migration.version)) continue;
+        for (const statement of migration.statements) await tx.execute(sql.raw(statement));
+        await tx.execute(
+          sql`INSERT INTO ${sql.identifier(table)} (version, name)
+              VALUES (${migration.version}, ${migration.name})`,
+        );
+        ran.push(migration.version);
+      }
+      return ran;
+    };
+    const ours = await apply('schema_migrations', migrations);
+    const app = appMigrations.length > 0 ? await apply('app_migrations', appMigrations) : [];
+    return { ours, app };
   });
+}
+
+/** Versions must be positive whole numbers, each once, in increasing order. */
+function checkAppMigrations(migrations: readonly AppMigration[]): void {
+  let previous = 0;
+  for (const migration of migrations) {
+    if (!Number.isSafeInteger(migration.version) || migration.version <= previous) {
+      throw new Error(
+        `App migration "${migration.name}": versions must be whole numbers above 0, increasing (got ${migration.version} after ${previous}).`,
+      );
+    }
+    previous = migration.version;
+  }
 }

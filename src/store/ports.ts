@@ -2,7 +2,6 @@
  * What the auth core needs from storage, and nothing more (Lucia's Adapter). Every
  * implementation passes the same contract suite in test/contracts/.
  */
-export type StoredRole = 'USER' | 'ADMIN';
 
 declare const canonical: unique symbol;
 /** A username in its canonical form: only src/auth/usernames.ts makes these. */
@@ -12,7 +11,8 @@ export interface UserRecord {
   readonly id: string;
   readonly username: string;
   readonly passwordHash: string;
-  readonly role: StoredRole;
+  /** A role's name; which names are roles is the auth layer's RoleOrder. */
+  readonly role: string;
   readonly isActive: boolean;
   readonly createdAt: Date;
 }
@@ -22,7 +22,8 @@ export interface NewUser {
   readonly username: string;
   readonly canonicalUsername: CanonicalUsername;
   readonly passwordHash: string;
-  readonly role: StoredRole;
+  /** A role's name; which names are roles is the auth layer's RoleOrder. */
+  readonly role: string;
 }
 
 export class DuplicateUsername extends Error {
@@ -46,7 +47,7 @@ export interface UserPageQuery {
   readonly after?: string;
   /** Usernames starting with this, ignoring case. */
   readonly search?: string;
-  readonly role?: StoredRole;
+  readonly role?: string;
   readonly active?: boolean;
 }
 

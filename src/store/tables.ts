@@ -18,7 +18,7 @@ export const users = pgTable('users', {
   /** auth/usernames.ts computes it; the unique index and every lookup use it. */
   canonicalUsername: text('canonical_username').notNull(),
   passwordHash: text('password_hash').notNull(),
-  role: text('role', { enum: ['USER', 'ADMIN'] }).notNull(),
+  role: text('role').notNull(),
   isActive: boolean('is_active').notNull().default(true),
   createdAt: timestamptz('created_at').notNull().defaultNow(),
 });
@@ -43,13 +43,6 @@ export const refreshTokens = pgTable('refresh_tokens', {
   createdAt: timestamptz('created_at').notNull(),
   expiresAt: timestamptz('expires_at').notNull(),
   retiredAt: timestamptz('retired_at'),
-});
-
-/** Which migrations have run (see migrations.ts). */
-export const schemaMigrations = pgTable('schema_migrations', {
-  version: integer('version').primaryKey(),
-  name: text('name').notNull(),
-  appliedAt: timestamptz('applied_at').notNull().defaultNow(),
 });
 
 /**

@@ -14,7 +14,6 @@ import {
   LastActiveAdmin,
   type NewUser,
   type SessionStore,
-  type StoredRole,
   type UserStore,
 } from '../../src/store/ports';
 import { SqlSessionStore } from '../../src/store/sql-session-store';
@@ -47,7 +46,7 @@ beforeAll(async () => {
 afterAll(() => cleanup());
 
 /** A new user's record as Accounts makes it: the canonical username beside the typed one. */
-function newUser(username: string, passwordHash = 'h', role: StoredRole = 'USER'): NewUser {
+function newUser(username: string, passwordHash = 'h', role = 'USER'): NewUser {
   return { username, canonicalUsername: canonicalUsername(username)!, passwordHash, role };
 }
 

@@ -7,6 +7,7 @@ import { loadConfig } from '../../src/config';
 import { silentLogger, type Logger } from '../../src/logger';
 import type { HttpTimeouts } from '../../src/http-timeouts';
 import { createServer, type App } from '../../src/server';
+import type { AuthApp } from '../../src/app';
 import { createTestBackend, postgresBackendEnabled } from './postgres';
 
 export interface GraphQLResponse<T = Record<string, unknown>> {
@@ -48,7 +49,7 @@ export function templateBlob(): Blob | undefined {
 
 export async function startTestServer(
   env: Record<string, string> = {},
-  options: { logger?: Logger; httpTimeouts?: HttpTimeouts } = {},
+  options: { logger?: Logger; httpTimeouts?: HttpTimeouts; app?: AuthApp } = {},
 ): Promise<TestServer> {
   let offsetMs = 0;
   // On the postgres+redis project, a server without its own DATABASE_URL gets a fresh database.
@@ -68,6 +69,7 @@ export async function startTestServer(
     pgliteTemplate: config.database.kind === 'memory' ? templateBlob() : undefined,
     logger: options.logger ?? silentLogger,
     httpTimeouts: options.httpTimeouts,
+    app: options.app,
     now: () => Date.now() + offsetMs,
   });
   const address = await app.listen(0, '127.0.0.1');

@@ -27,7 +27,8 @@ export function guardDirectives(roleEnum: GraphQLEnumType): GraphQLDirective[] {
     }),
     new GraphQLDirective({
       name: HAS_ROLE,
-      description: 'Field or type needs a valid access token whose role is one of `roles`.',
+      description:
+        'Field or type needs a valid access token whose role is one of `roles`, or above one of them in the order of Role.',
       locations: [DirectiveLocation.OBJECT, DirectiveLocation.FIELD_DEFINITION],
       args: {
         roles: { type: new GraphQLNonNull(new GraphQLList(new GraphQLNonNull(roleEnum))) },

@@ -3,7 +3,8 @@
  * refuse a schema whose rules would not hold (docs/API.md, "Authorization rules"):
  *   - every guarded field of an object type gets a resolver that checks its guards first;
  *   - deny by default: a root field with none of @public, @auth, @hasRole stops the start;
- *   - a directive applied where no guard enforces it stops the start.
+ *   - a directive applied where no guard enforces it stops the start;
+ *   - a field with an ownership rule (owner.ts) asks it after its guards, before its resolver.
  * The check runs synchronously inside the resolver chain once the request's caller is known:
  * only the first guarded field of a request waits, for the read of the caller's user.
  */
@@ -20,7 +21,8 @@ import {
 } from 'graphql';
 import type { Context } from '../context';
 import { GUARD_DIRECTIVE_NAMES } from './definitions';
-import { describeRequirement, enforceFor, fieldRequirement } from './guards';
+import { describeRequirement, enforceFor, fieldRequirement, roleOrderOf } from './guards';
+import { checkOwner } from './owner';
 
 /** Resolvers that check guards: the proof, at start-up, that every guard is enforced. */
 const enforcing = new WeakSet<GraphQLFieldResolver<unknown, Context>>();
@@ -30,17 +32,26 @@ export function enforceGuards(schema: GraphQLSchema): GraphQLSchema {
     [MapperKind.OBJECT_FIELD]: (field, fieldName, typeName) => {
       const type = schema.getType(typeName);
       if (!isObjectType(type)) return field;
-      const { guards } = fieldRequirement(schema, type, fieldName, field);
+      const { guards, owner } = fieldRequirement(schema, type, fieldName, field);
       if (guards.length === 0) return field;
-      const resolve = field.resolve ?? defaultFieldResolver;
+      const base = field.resolve ?? defaultFieldResolver;
       const path = `${typeName}.${fieldName}`;
+      const order = roleOrderOf(schema);
+      const resolve: GraphQLFieldResolver<unknown, Context> = owner
+        ? async (source, args, ctx, info) => {
+            await checkOwner(owner, args, ctx, path, (held, required) =>
+              order.includesAny(held, required),
+            );
+            return base(source, args, ctx, info);
+          }
+        : base;
       const checked: GraphQLFieldResolver<unknown, Context> = (source, args, ctx, info) => {
         const pending = enforceFor(guards, ctx, path);
         if (pending === undefined) return resolve(source, args, ctx, info);
         return pending.then(() => resolve(source, args, ctx, info));
       };
       enforcing.add(checked);
-      const requirement = describeRequirement(guards);
+      const requirement = describeRequirement(guards, owner);
       const description = field.description
         ? `${field.description}\n\n${requirement}`
         : requirement;

@@ -4,22 +4,32 @@
  * both use this, so a query and a mutation are judged by the same rule.
  */
 import { getDirective } from '@graphql-tools/utils';
-import type { GraphQLFieldConfig, GraphQLObjectType, GraphQLSchema } from 'graphql';
+import {
+  isEnumType,
+  type GraphQLFieldConfig,
+  type GraphQLObjectType,
+  type GraphQLSchema,
+} from 'graphql';
 import type { Principal } from '../../auth/access-tokens';
 import { AuthError, Forbidden, Unauthenticated } from '../../auth/errors';
 import type { Context } from '../context';
-import { hasAnyRole, isRole, type Role } from '../../auth/roles';
+import { RoleOrder, type Role } from '../../auth/roles';
 import { AUTH, HAS_ROLE, PUBLIC } from './definitions';
+import { ownerRuleOf, type OwnerRule } from './owner';
 
-/** One guard: a valid token, and when `roles` is set, one of those roles. */
+/** One guard: a valid token, and when `roles` is set, one of those roles (or a higher one). */
 export interface Guard {
   readonly roles?: readonly Role[];
+  /** The schema's role order, which says what "higher" is; set with `roles`. */
+  readonly order?: RoleOrder;
 }
 
 export interface FieldRequirement {
   readonly isPublic: boolean;
   /** Every guard must pass: the type's and the field's. Empty means unguarded. */
   readonly guards: readonly Guard[];
+  /** "Only its owner, or one of these roles": checked after the guards, with the arguments. */
+  readonly owner?: OwnerRule;
 }
 
 type Field = GraphQLFieldConfig<unknown, unknown>;
@@ -36,20 +46,53 @@ export function fieldRequirement(
   if (isPublic && guards.length > 0) {
     throw new Error(`${where} is both @public and guarded: choose one`);
   }
-  return { isPublic, guards };
+  const owner = ownerRuleOf(field);
+  if (owner) {
+    if (guards.length === 0) {
+      throw new Error(`${where} has an owner rule but no @auth or @hasRole: add one`);
+    }
+    const order = roleOrderOf(schema);
+    const unknown = owner.orRoles.find((role) => !order.isRole(role));
+    if (unknown !== undefined) {
+      throw new Error(`The owner rule of ${where} names "${unknown}", which is not a Role`);
+    }
+  }
+  return { isPublic, guards, owner };
 }
 
 function guardsOf(schema: GraphQLSchema, node: GraphQLObjectType | Field, where: string): Guard[] {
   const guards: Guard[] = [];
   if ((getDirective(schema, node, AUTH) ?? []).length > 0) guards.push({});
-  for (const args of getDirective(schema, node, HAS_ROLE) ?? []) {
+  let applied: ReturnType<typeof getDirective>;
+  try {
+    applied = getDirective(schema, node, HAS_ROLE);
+  } catch (error) {
+    // An argument that is not a value of the schema's Role enum, e.g. a role the app forgot.
+    throw new Error(`@hasRole on ${where}: ${(error as Error).message}`);
+  }
+  for (const args of applied ?? []) {
     const roles: unknown = args.roles;
-    if (!Array.isArray(roles) || roles.length === 0 || !roles.every(isRole)) {
+    const order = roleOrderOf(schema);
+    if (!Array.isArray(roles) || roles.length === 0 || !roles.every((r) => order.isRole(r))) {
       throw new Error(`@hasRole on ${where} needs a non-empty list of roles`);
     }
-    guards.push({ roles });
+    guards.push({ roles, order });
   }
   return guards;
+}
+
+const orders = new WeakMap<GraphQLSchema, RoleOrder>();
+
+/** The schema's `Role` enum is the role order: its values, lowest first (build-schema.ts). */
+export function roleOrderOf(schema: GraphQLSchema): RoleOrder {
+  let order = orders.get(schema);
+  if (!order) {
+    const type = schema.getType('Role');
+    if (!isEnumType(type)) throw new Error('the schema has no Role enum');
+    order = new RoleOrder(type.getValues().map((value) => value.name));
+    orders.set(schema, order);
+  }
+  return order;
 }
 
 /**
@@ -60,16 +103,21 @@ export function checkGuards(guards: readonly Guard[], caller: Principal | Unauth
   if (guards.length === 0) return;
   if (caller instanceof Unauthenticated) throw caller;
   for (const guard of guards) {
-    if (guard.roles && !hasAnyRole(caller.role, guard.roles)) {
+    if (guard.roles && !guard.order!.includesAny(caller.role, guard.roles)) {
       throw new Forbidden(`Requires role: ${guard.roles.join(' or ')}.`);
     }
   }
 }
 
-/** The sentence added to a guarded field's description, for Sandbox docs and codegen. */
-export function describeRequirement(guards: readonly Guard[]): string {
+/** The sentences added to a guarded field's description, for Sandbox docs and codegen. */
+export function describeRequirement(guards: readonly Guard[], owner?: OwnerRule): string {
   const roles = guards.filter((g) => g.roles).map((g) => g.roles!.join(' or '));
-  return roles.length > 0 ? `Requires role: ${roles.join('; and ')}.` : 'Requires authentication.';
+  const base =
+    roles.length > 0 ? `Requires role: ${roles.join('; and ')}.` : 'Requires authentication.';
+  if (!owner) return base;
+  const others =
+    owner.orRoles.length > 0 ? `, or a user with role ${owner.orRoles.join(' or ')}` : '';
+  return `${base} Only its owner${others}.`;
 }
 
 /**

@@ -2,7 +2,8 @@ import { Arg, Ctx, Directive, ID, Int, Mutation, Query, Resolver } from 'type-gr
 import type { UserRecord } from '../../store/ports';
 import type { Context } from '../context';
 import { CreateUserInput } from '../types/create-user.input';
-import { RoleEnum } from '../types/role.enum';
+import { RoleType } from '../types/role.type';
+import type { Role } from '../../auth/roles';
 import { User } from '../types/user.type';
 
 @Resolver()
@@ -31,11 +32,11 @@ export class UserResolver {
       description: 'Only usernames that start with this, ignoring case.',
     })
     search: string | null | undefined,
-    @Arg('role', () => RoleEnum, {
+    @Arg('role', () => RoleType, {
       nullable: true,
       description: 'Only users with exactly this role.',
     })
-    role: RoleEnum | null | undefined,
+    role: Role | null | undefined,
     @Arg('active', () => Boolean, {
       nullable: true,
       description: 'Only active (true) or only deactivated (false) users.',

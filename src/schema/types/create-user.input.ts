@@ -1,5 +1,6 @@
 import { Field, InputType } from 'type-graphql';
-import { RoleEnum } from './role.enum';
+import { RoleType } from './role.type';
+import { DEFAULT_ROLE, type Role } from '../../auth/roles';
 
 @InputType()
 export class CreateUserInput {
@@ -11,6 +12,6 @@ export class CreateUserInput {
   @Field(() => String, { description: '8 to 256 characters; every character counts.' })
   password!: string;
 
-  @Field(() => RoleEnum, { defaultValue: RoleEnum.USER })
-  role!: RoleEnum;
+  @Field(() => RoleType, { defaultValue: DEFAULT_ROLE })
+  role!: Role;
 }

@@ -1,5 +1,6 @@
 import { Field, ID, ObjectType } from 'type-graphql';
-import { RoleEnum } from './role.enum';
+import { RoleType } from './role.type';
+import type { Role } from '../../auth/roles';
 
 @ObjectType({ description: 'An account. The password hash never leaves the server.' })
 export class User {
@@ -9,8 +10,8 @@ export class User {
   @Field(() => String)
   username!: string;
 
-  @Field(() => RoleEnum)
-  role!: RoleEnum;
+  @Field(() => RoleType)
+  role!: Role;
 
   @Field(() => Boolean, {
     description: 'False once an admin deactivated the account: it cannot log in.',
