@@ -41,6 +41,7 @@ const postgres = {
     '<rootDir>/test/http/**/*.test.ts',
     '<rootDir>/test/contracts/**/*.test.ts',
     '<rootDir>/test/scale/**/*.test.ts',
+    '<rootDir>/test/library/**/*.test.ts',
     '<rootDir>/examples/notes/test/**/*.test.ts',
   ],
   setupFiles: [...base.setupFiles, '<rootDir>/test/support/backend-postgres.ts'],

@@ -62,15 +62,17 @@ export function fieldRequirement(
 
 function guardsOf(schema: GraphQLSchema, node: GraphQLObjectType | Field, where: string): Guard[] {
   const guards: Guard[] = [];
-  if ((getDirective(schema, node, AUTH) ?? []).length > 0) guards.push({});
-  let applied: ReturnType<typeof getDirective>;
+  let auth: ReturnType<typeof getDirective>;
+  let hasRole: ReturnType<typeof getDirective>;
   try {
-    applied = getDirective(schema, node, HAS_ROLE);
+    auth = getDirective(schema, node, AUTH);
+    hasRole = getDirective(schema, node, HAS_ROLE);
   } catch (error) {
     // An argument that is not a value of the schema's Role enum, e.g. a role the app forgot.
     throw new Error(`@hasRole on ${where}: ${(error as Error).message}`);
   }
-  for (const args of applied ?? []) {
+  if ((auth ?? []).length > 0) guards.push({});
+  for (const args of hasRole ?? []) {
     const roles: unknown = args.roles;
     const order = roleOrderOf(schema);
     if (!Array.isArray(roles) || roles.length === 0 || !roles.every((r) => order.isRole(r))) {
