@@ -40,6 +40,19 @@ describe('the configuration table of docs/API.md', () => {
   });
 });
 
+describe('the library table of docs/API.md', () => {
+  it('lists every value the public entry point exports, and no other', async () => {
+    const doc = read('docs', 'API.md');
+    const section = doc.slice(doc.indexOf('\n## The library'), doc.indexOf('\n## Usernames'));
+    const firstCells = [...section.matchAll(/^\| (`[^|]+`) \|/gm)].map((m) => m[1]!);
+    const documented = firstCells.flatMap((cell) =>
+      [...cell.matchAll(/`([A-Za-z_]+)/g)].map((m) => m[1]!),
+    );
+    const exported = Object.keys(await import('../src/index'));
+    expect(documented.sort()).toEqual(exported.sort());
+  });
+});
+
 describe('the error table of docs/API.md', () => {
   // Exhaustive by type: a code or reason added to src/auth/errors.ts fails `tsc` until listed here.
   const CODES: Record<AnyAuthError['code'], true> = {
