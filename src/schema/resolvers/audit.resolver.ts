@@ -1,11 +1,12 @@
-import { Arg, Ctx, Directive, ID, Int, Query, Resolver } from 'type-graphql';
+import { Arg, Ctx, ID, Int, Query, Resolver } from 'type-graphql';
+import { HasRole } from '../decorators';
 import type { AuthEventRecord } from '../../store/audit-store';
 import type { Context } from '../context';
 import { AuthEvent } from '../types/auth-event.type';
 
 @Resolver()
 export class AuditResolver {
-  @Directive('@hasRole(roles: [ADMIN])')
+  @HasRole('ADMIN')
   @Query(() => [AuthEvent], {
     description:
       "The audit log, newest first; one user's when userId is given. At most 500 events: a larger limit is treated as 500.",

@@ -1,5 +1,6 @@
 import { GraphQLError } from 'graphql';
-import { Arg, Ctx, Directive, Mutation, Resolver } from 'type-graphql';
+import { Arg, Ctx, Mutation, Resolver } from 'type-graphql';
+import { Auth, Public } from '../decorators';
 import { Unauthenticated } from '../../auth/errors';
 import type { TokenPair as TokenPairResult } from '../../auth/sessions';
 import type { Context } from '../context';
@@ -44,7 +45,7 @@ function refreshTokenFromCookie(ctx: Context): string | undefined {
 
 @Resolver()
 export class AuthResolver {
-  @Directive('@public')
+  @Public()
   @Mutation(() => TokenPair, {
     description: 'Starts a session: an access token and a refresh token.',
   })
@@ -56,7 +57,7 @@ export class AuthResolver {
     return ctx.sessions.login(username, password, ctx.client).then((pair) => deliver(pair, ctx));
   }
 
-  @Directive('@public')
+  @Public()
   @Mutation(() => TokenPair, {
     description:
       'Trades a refresh token for a new pair; the old refresh token is retired. In cookie mode the argument may be omitted: the refresh_token cookie is used.',
@@ -78,7 +79,7 @@ export class AuthResolver {
     return deliver(await ctx.sessions.refresh(token, ctx.client), ctx);
   }
 
-  @Directive('@public')
+  @Public()
   @Mutation(() => Boolean, {
     description:
       'Ends the session of the Bearer access token and/or of `refreshToken`; `allSessions` ends every session of that user.',
@@ -101,7 +102,7 @@ export class AuthResolver {
     return true;
   }
 
-  @Directive('@auth')
+  @Auth()
   @Mutation(() => Boolean, { description: 'Needs the current password; ends every other session.' })
   changePassword(
     @Arg('currentPassword', () => String) currentPassword: string,

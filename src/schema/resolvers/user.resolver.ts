@@ -1,4 +1,5 @@
-import { Arg, Ctx, Directive, ID, Int, Mutation, Query, Resolver } from 'type-graphql';
+import { Arg, Ctx, ID, Int, Mutation, Query, Resolver } from 'type-graphql';
+import { Auth, HasRole } from '../decorators';
 import type { UserRecord } from '../../store/ports';
 import type { Context } from '../context';
 import { CreateUserInput } from '../types/create-user.input';
@@ -8,13 +9,13 @@ import { User } from '../types/user.type';
 
 @Resolver()
 export class UserResolver {
-  @Directive('@auth')
+  @Auth()
   @Query(() => User, { description: 'The account of the Bearer token.' })
   me(@Ctx() ctx: Context): Promise<UserRecord> {
     return ctx.accounts.currentUser(ctx.auth.principal());
   }
 
-  @Directive('@hasRole(roles: [ADMIN])')
+  @HasRole('ADMIN')
   @Query(() => [User], {
     description:
       'Accounts, oldest first (then by id), one page at a time: pass the last id of a page as `after` to get the next. The filters combine.',
@@ -53,7 +54,7 @@ export class UserResolver {
     });
   }
 
-  @Directive('@hasRole(roles: [ADMIN])')
+  @HasRole('ADMIN')
   @Mutation(() => User)
   createUser(
     @Arg('input', () => CreateUserInput) input: CreateUserInput,
@@ -62,7 +63,7 @@ export class UserResolver {
     return ctx.accounts.createUser(input, ctx.client);
   }
 
-  @Directive('@hasRole(roles: [ADMIN])')
+  @HasRole('ADMIN')
   @Mutation(() => User, { description: 'Deactivating ends every session of the user at once.' })
   setUserActive(
     @Arg('id', () => ID) id: string,

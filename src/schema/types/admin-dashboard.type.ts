@@ -1,7 +1,8 @@
-import { Directive, Field, Int, ObjectType } from 'type-graphql';
+import { Field, Int, ObjectType } from 'type-graphql';
+import { HasRole } from '../decorators';
 
 // Guarded as a type too: whoever reaches an AdminDashboard by another path still needs ADMIN.
-@Directive('@hasRole(roles: [ADMIN])')
+@HasRole('ADMIN')
 @ObjectType({ description: "The tutorial's admin-only page." })
 export class AdminDashboard {
   @Field(() => String, { description: '"Welcome, <username>. Here\'s the admin dashboard."' })
