@@ -30,7 +30,7 @@ import { mutationGuardPlugin } from './plugins/mutation-guard';
 import { buildAuthSchema, buildUnguardedSchemaForBenchmark } from './schema/build-schema';
 import type { Context } from './schema/context';
 import { documentLimitRules, QUERY_LIMITS } from './schema/limits';
-import { createErrorFormatter } from './schema/to-graphql-error';
+import { createErrorFormatter, INTERNAL_ERROR } from './schema/to-graphql-error';
 import { EXAMPLE_PAGE_PATHS, serveExamplePage } from './example-page';
 import { httpTimeoutOptions, type HttpTimeouts } from './http-timeouts';
 import { RequestRefreshCookie } from './refresh-cookie';
@@ -298,7 +298,7 @@ export async function createServer(config: Config, options: AppOptions = {}): Pr
         return void logger.debug('request aborted', { path, requestId });
       logger.error('request failed', { path, requestId, ...errorFields(error) });
       if (!res.headersSent)
-        sendJson(res, 500, graphqlError('Internal server error', 'INTERNAL_SERVER_ERROR'));
+        sendJson(res, 500, graphqlError(INTERNAL_ERROR.message, INTERNAL_ERROR.code));
       else res.destroy();
     });
     inFlight.add(handled);

@@ -32,6 +32,7 @@ import {
 } from 'graphql';
 import Negotiator from 'negotiator';
 import type { Context } from '../schema/context';
+import { INTERNAL_ERROR } from '../schema/to-graphql-error';
 
 /**
  * The documents kept: enough for an application's operations, bounded against abuse; and as
@@ -148,10 +149,7 @@ export class PreparedQueries {
         try {
           return this.options.formatError({ ...error.toJSON(), extensions }, error);
         } catch {
-          return {
-            message: 'Internal server error',
-            extensions: { code: 'INTERNAL_SERVER_ERROR' },
-          };
+          return { message: INTERNAL_ERROR.message, extensions: { code: INTERNAL_ERROR.code } };
         }
       });
     }
