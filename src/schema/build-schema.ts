@@ -22,12 +22,8 @@ export function buildAuthSchema(): Promise<GraphQLSchema> {
   return enforced;
 }
 
-/** The same schema with no guard enforced: only for the benchmark's no-auth baseline. */
-export function buildUnguardedSchemaForBenchmark(): Promise<GraphQLSchema> {
-  return buildDeclaredSchema();
-}
-
-function buildDeclaredSchema(): Promise<GraphQLSchema> {
+/** The schema as the classes declare it: guard directives present, none enforced yet. */
+export function buildDeclaredSchema(): Promise<GraphQLSchema> {
   declared ??= buildSchema({
     resolvers: [PublicResolver, AuthResolver, UserResolver, AdminResolver, AuditResolver],
     scalarsMap: [{ type: Date, scalar: DateTimeScalar }],

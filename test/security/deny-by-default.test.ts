@@ -6,13 +6,13 @@
  */
 import { makeExecutableSchema } from '@graphql-tools/schema';
 import { printSchemaWithDirectives } from '@graphql-tools/utils';
-import { buildAuthSchema, buildUnguardedSchemaForBenchmark } from '../../src/schema/build-schema';
+import { buildAuthSchema, buildDeclaredSchema } from '../../src/schema/build-schema';
 import { enforceGuards } from '../../src/schema/directives/enforce-guards';
 
 let sdl: string;
 beforeAll(async () => {
   // The schema as the code declares it, before the start-up check.
-  sdl = printSchemaWithDirectives(await buildUnguardedSchemaForBenchmark());
+  sdl = printSchemaWithDirectives(await buildDeclaredSchema());
 });
 
 const withExtra = (...extra: string[]) => makeExecutableSchema({ typeDefs: [sdl, ...extra] });
