@@ -33,11 +33,16 @@ export default tseslint.config(
         { argsIgnorePattern: '^_', varsIgnorePattern: '^_' },
       ],
       'import-x/no-cycle': ['error', { ignoreExternal: true }],
-      // The layers: schema → auth → store. auth and store know nothing of GraphQL.
+      // The layers: http → schema → auth → store. auth and store know nothing of GraphQL,
+      // and nothing below http knows the transport.
       'import-x/no-restricted-paths': [
         'error',
         {
           zones: [
+            { target: './src/schema', from: './src/http', message: 'schema/ sits below http/' },
+            { target: './src/plugins', from: './src/http', message: 'plugins/ sit below http/' },
+            { target: './src/auth', from: './src/http', message: 'auth/ sits below http/' },
+            { target: './src/store', from: './src/http', message: 'store/ sits below http/' },
             { target: './src/auth', from: './src/schema', message: 'auth/ must not know GraphQL' },
             { target: './src/auth', from: './src/plugins', message: 'auth/ must not know GraphQL' },
             {

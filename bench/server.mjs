@@ -5,8 +5,8 @@
  *
  *   node bench/server.mjs [--no-auth]
  *
- * --no-auth passes `unguardedForBenchmark: true`: the same product with no guard enforced and
- * every request acting as the first admin (the "auth switched off" baseline).
+ * --no-auth serves unguarded.mjs's composition instead: the same product with no guard enforced
+ * and every request acting as the first admin (the "auth switched off" baseline).
  */
 import { randomBytes } from 'node:crypto';
 import { serveBenchmarked } from './child.mjs';
@@ -30,11 +30,12 @@ process.env.NODE_ENV = 'production'; // before any library reads it
 await import('reflect-metadata');
 const { loadConfig } = await import('../dist/config.js');
 const { createServer } = await import('../dist/server.js');
+const { createUnguardedServer } = await import('./unguarded.mjs');
 
 const config = loadConfig(process.env);
 // The product's own logger, as configured (LOG_LEVEL): its access log is part of the cost.
-const app = await createServer(config, {
-  unguardedForBenchmark: process.argv.includes('--no-auth'),
-});
+const app = process.argv.includes('--no-auth')
+  ? await createUnguardedServer(config)
+  : await createServer(config);
 const address = await app.listen(config.port, config.host);
 serveBenchmarked(address.port, () => app.close());

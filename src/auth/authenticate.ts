@@ -183,17 +183,3 @@ async function activeUser(
   }
   return user?.isActive ? principal : new Unauthenticated('TOKEN_REVOKED');
 }
-
-/** The benchmark baseline only (see server.ts): every request is the same principal. */
-export class FixedCaller implements Caller {
-  constructor(private readonly fixed: Principal) {}
-  resolve(): Principal {
-    return this.fixed;
-  }
-  principal(): Principal {
-    return this.fixed;
-  }
-  forLogout(): Principal {
-    return this.fixed;
-  }
-}

@@ -11,9 +11,10 @@
  * headers that want neither JSON type, and requests whose variables do not fit (nothing ran;
  * Apollo explains).
  *
- * What Apollo does for a request that this module must do too: a plugin with request hooks
- * beyond errorLogPlugin (didEncounterErrors) and mutationGuardPlugin (mutations only) needs
- * its hook called here, or its queries sent to Apollo.
+ * What Apollo does for a request that this module must do too: the request hooks of Apollo's
+ * other plugins do not run here. So the constructor is given those plugins and refuses any
+ * with request hooks (requestDidStart) that is not in HONOURED_PLUGINS, naming it: such a
+ * plugin needs its hooks called here, or its queries sent to Apollo, before it is listed.
  */
 import {
   HeaderMap,
@@ -32,6 +33,7 @@ import {
 } from 'graphql';
 import Negotiator from 'negotiator';
 import type { Context } from '../schema/context';
+import { INTERNAL_ERROR } from '../schema/to-graphql-error';
 
 /**
  * The documents kept: enough for an application's operations, bounded against abuse; and as
@@ -45,6 +47,33 @@ export interface PreparedQueriesOptions {
   readonly formatError: (formatted: GraphQLFormattedError, error: unknown) => GraphQLFormattedError;
   /** What errorLogPlugin does with a request's errors. */
   readonly onErrors: (errors: readonly GraphQLError[], context: Context) => void;
+  /**
+   * Apollo's other plugins, by name (all but this module's own): checked at construction
+   * against HONOURED_PLUGINS. None when omitted.
+   */
+  readonly plugins?: Readonly<Record<string, ApolloServerPlugin<Context>>>;
+}
+
+/**
+ * The plugins with request hooks that the short way may skip, by the name they are given in
+ * `plugins`, and why that is safe. A plugin without request hooks (only server hooks, such as
+ * a landing page, or a disabled built-in) is always accepted.
+ */
+export const HONOURED_PLUGINS: Readonly<Record<string, string>> = {
+  errorLog: 'its one request hook, didEncounterErrors, is onErrors, which runs here too',
+  mutationGuard: 'it acts on mutations only, and mutations always go to Apollo',
+};
+
+/** Throws, naming the first plugin whose request hooks the short way would skip unsafely. */
+export function checkPlugins(plugins: Readonly<Record<string, ApolloServerPlugin<Context>>>): void {
+  for (const [name, plugin] of Object.entries(plugins)) {
+    if (plugin.requestDidStart === undefined || Object.hasOwn(HONOURED_PLUGINS, name)) continue;
+    throw new Error(
+      `Apollo plugin "${name}" has request hooks, which prepared queries would skip: call them ` +
+        'in src/plugins/prepared-queries.ts and list it in HONOURED_PLUGINS, or leave its ' +
+        'queries to Apollo.',
+    );
+  }
 }
 
 const JSON_TYPE = 'application/json; charset=utf-8';
@@ -62,7 +91,9 @@ export class PreparedQueries {
   /** Accept header → the content type Apollo would choose, or null for Apollo to decide. */
   private readonly contentTypes = new Map<string, string | null>();
 
-  constructor(private readonly options: PreparedQueriesOptions) {}
+  constructor(private readonly options: PreparedQueriesOptions) {
+    checkPlugins(options.plugins ?? {});
+  }
 
   /** Records every query document Apollo accepted from a POST (after parse and validation). */
   plugin(): ApolloServerPlugin<Context> {
@@ -148,10 +179,7 @@ export class PreparedQueries {
         try {
           return this.options.formatError({ ...error.toJSON(), extensions }, error);
         } catch {
-          return {
-            message: 'Internal server error',
-            extensions: { code: 'INTERNAL_SERVER_ERROR' },
-          };
+          return { message: INTERNAL_ERROR.message, extensions: { code: INTERNAL_ERROR.code } };
         }
       });
     }

@@ -13,7 +13,7 @@ export interface Context {
   readonly audit: AuditLog;
   /** Told about every refused guarded field (metrics); optional for tests. */
   readonly onGuardDenied?: (field: string, reason: string) => void;
-  /** Who is asking, as the transport tells (server.ts): for rate limits and logs. */
+  /** Who is asking, as the transport tells (src/http/context.ts): for rate limits and logs. */
   readonly client: RequestClient;
   /**
    * The refresh-token cookie of this request and response; present only in cookie mode

@@ -33,6 +33,16 @@ export function authErrorExtensions(error: AnyAuthError): Record<string, unknown
   }
 }
 
+/**
+ * What a client sees of a failure it cannot act on: the formatter's mask in production, the
+ * short way's when formatting fails, the HTTP layer's 500. One wording, so that every way a
+ * request can fail unexpectedly looks alike; the log has the rest, under the request id.
+ */
+export const INTERNAL_ERROR = {
+  message: 'Internal server error',
+  code: 'INTERNAL_SERVER_ERROR',
+} as const;
+
 export interface ErrorFormatterOptions {
   readonly production: boolean;
 }
@@ -94,7 +104,7 @@ export function createErrorFormatter(options: ErrorFormatterOptions) {
       return hideSuggestions(stripStack(formatted), options);
     }
     if (!options.production) return formatted;
-    return replaced(formatted, 'Internal server error', { code: 'INTERNAL_SERVER_ERROR' });
+    return replaced(formatted, INTERNAL_ERROR.message, { code: INTERNAL_ERROR.code });
   };
 }
 

@@ -1,9 +1,9 @@
 /**
  * The pure parts behind the rate limits and logs: the client address from the socket and
- * X-Forwarded-For (src/client-address.ts), the request id, and the rate-limit keys.
+ * X-Forwarded-For (src/http/client-address.ts), the request id, and the rate-limit keys.
  */
 import { addressKey, loginAddressKey, loginUserKey } from '../../src/auth/rate-limits';
-import { clientAddress, normalizeAddress, requestIdFrom } from '../../src/client-address';
+import { clientAddress, normalizeAddress, requestIdFrom } from '../../src/http/client-address';
 
 describe('clientAddress', () => {
   it('is the socket address when no proxy is trusted, whatever X-Forwarded-For says', () => {

@@ -15,7 +15,7 @@ import {
   HEADERS_TIMEOUT_SECONDS,
   KEEP_ALIVE_TIMEOUT_SECONDS,
   REQUEST_TIMEOUT_SECONDS,
-} from '../../src/http-timeouts';
+} from '../../src/http/http-timeouts';
 import { startTestServer, type TestServer } from '../support/harness';
 import { START_TIMEOUT_MS, postGraphQL } from './support';
 

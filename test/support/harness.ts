@@ -5,7 +5,7 @@
 import { readFileSync } from 'node:fs';
 import { loadConfig } from '../../src/config';
 import { silentLogger, type Logger } from '../../src/logger';
-import type { HttpTimeouts } from '../../src/http-timeouts';
+import type { HttpTimeouts } from '../../src/http/http-timeouts';
 import { createServer, type App } from '../../src/server';
 import type { AuthApp } from '../../src/app';
 import { createTestBackend, postgresBackendEnabled } from './postgres';

@@ -1,13 +1,14 @@
 /**
- * The example web app of cookie mode (examples/web): GET / and GET /app.js, served by server.ts
- * only when AUTH_COOKIE=true and NODE_ENV is not production. Read once, then kept in memory.
+ * The example web app of cookie mode (examples/web): GET / and GET /app.js, routed only when
+ * AUTH_COOKIE=true and NODE_ENV is not production. Read once, then kept in memory.
  */
 import { readFile } from 'node:fs/promises';
 import type { ServerResponse } from 'node:http';
 import { join } from 'node:path';
+import type { Route } from '../dispatch';
 
 /** From src/ (tsx, jest) and from dist/ (npm start) alike: the repository's examples/web. */
-const EXAMPLE_DIR = join(__dirname, '..', 'examples', 'web');
+const EXAMPLE_DIR = join(__dirname, '..', '..', '..', 'examples', 'web');
 
 const FILES = {
   '/': { file: 'index.html', type: 'text/html; charset=utf-8' },
@@ -16,6 +17,16 @@ const FILES = {
 
 export type ExamplePagePath = keyof typeof FILES;
 export const EXAMPLE_PAGE_PATHS = Object.keys(FILES) as ExamplePagePath[];
+
+/** The routes of the example page, by path. */
+export function examplePageRoutes(): Record<ExamplePagePath, Route> {
+  return Object.fromEntries(
+    EXAMPLE_PAGE_PATHS.map((path): [string, Route] => [
+      path,
+      async (_req, res) => serveExamplePage(res, path),
+    ]),
+  ) as Record<ExamplePagePath, Route>;
+}
 
 const cache = new Map<ExamplePagePath, Promise<Buffer>>();
 

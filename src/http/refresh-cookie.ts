@@ -4,10 +4,10 @@
  *
  * The cookie is `refresh_token`, HttpOnly, SameSite=Strict, Path=/graphql (only the API sees it),
  * Max-Age = the refresh token's lifetime, and Secure unless NODE_ENV=development. The `__Host-`
- * prefix would require Path=/, so it is not used. server.ts makes one RequestRefreshCookie per
- * request and copies its Set-Cookie onto the HTTP response after Apollo has answered.
+ * prefix would require Path=/, so it is not used. The /graphql route makes one RequestRefreshCookie
+ * per request and copies its Set-Cookie onto the HTTP response after Apollo has answered.
  */
-import type { RefreshCookie } from './schema/context';
+import type { RefreshCookie } from '../schema/context';
 
 export const REFRESH_COOKIE_NAME = 'refresh_token';
 export const REFRESH_COOKIE_PATH = '/graphql';

@@ -1,6 +1,6 @@
 /**
  * The client's address and the request id: small pure functions over what the socket and the
- * headers say, used by server.ts for rate limits and logs (docs/SECURITY.md).
+ * headers say, used by the HTTP layer for rate limits and logs (docs/SECURITY.md).
  */
 import { randomUUID } from 'node:crypto';
 import { isIP } from 'node:net';
