@@ -2,7 +2,7 @@
  * Environment → one validated, typed, frozen Config (docs/API.md, "Configuration").
  *
  * Every variable is read here and nowhere else. A bad value throws ConfigError naming the
- * variable, and main.ts prints that one line and exits.
+ * variable, and run.ts prints that one line and exits.
  */
 import { join } from 'node:path';
 import { z } from 'zod';
