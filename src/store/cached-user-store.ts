@@ -52,6 +52,22 @@ export class CachedUserStore implements UserStore {
     this.byId.delete(id);
   }
 
+  async setRole(id: string, role: string): Promise<UserRecord | undefined> {
+    const user = await this.inner.setRole(id, role);
+    this.remember(user, id);
+    return user;
+  }
+
+  async markEmailVerified(id: string, canonicalEmail: string): Promise<UserRecord | undefined> {
+    const user = await this.inner.markEmailVerified(id, canonicalEmail);
+    this.remember(user, id);
+    return user;
+  }
+
+  findByCanonicalEmail(canonicalEmail: string): Promise<UserRecord | undefined> {
+    return this.inner.findByCanonicalEmail(canonicalEmail);
+  }
+
   list(page: UserPageQuery): Promise<UserRecord[]> {
     return this.inner.list(page);
   }

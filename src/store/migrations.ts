@@ -166,6 +166,41 @@ export const MIGRATIONS: readonly Migration[] = [
       `ALTER TABLE users ADD CONSTRAINT users_role_name CHECK (role ~ '^[A-Z][A-Z0-9_]{0,31}$')`,
     ],
   },
+  {
+    version: 7,
+    name: 'accounts: email addresses, where sessions are used, one-time codes',
+    statements: [
+      // An address is optional; two accounts never share one in its canonical form (NULLs are
+      // distinct in a unique index). It is verified only by a code mailed to it.
+      `ALTER TABLE users ADD COLUMN email text`,
+      `ALTER TABLE users ADD COLUMN canonical_email text`,
+      `ALTER TABLE users ADD COLUMN email_verified boolean NOT NULL DEFAULT false`,
+      `CREATE UNIQUE INDEX users_canonical_email_key ON users (canonical_email)`,
+      // Written at login and at each refresh, for mySessions. Existing rows read their
+      // created_at instead (no UPDATE of every session here).
+      `ALTER TABLE sessions ADD COLUMN last_used_at timestamptz`,
+      `ALTER TABLE sessions ADD COLUMN client_address text`,
+      `ALTER TABLE sessions ADD COLUMN user_agent text`,
+      `CREATE INDEX sessions_user_live_idx ON sessions (user_id, created_at)
+        WHERE revoked_at IS NULL`,
+      // Invites, email verification and password reset codes: only their SHA-256 is stored,
+      // each is used at most once (used_at), and all expire.
+      `CREATE TABLE one_time_codes (
+        code_hash text PRIMARY KEY,
+        purpose text NOT NULL CHECK (purpose IN ('INVITE', 'VERIFY_EMAIL', 'RESET_PASSWORD')),
+        user_id uuid REFERENCES users (id) ON DELETE CASCADE,
+        email text,
+        role text,
+        created_by uuid,
+        created_at timestamptz NOT NULL,
+        expires_at timestamptz NOT NULL,
+        used_at timestamptz
+      )`,
+      `CREATE INDEX one_time_codes_user_idx ON one_time_codes (user_id, purpose)
+        WHERE user_id IS NOT NULL`,
+      `CREATE INDEX one_time_codes_expires_idx ON one_time_codes (expires_at)`,
+    ],
+  },
 ];
 
 /**

@@ -15,6 +15,10 @@ export interface UserRecord {
   readonly role: string;
   readonly isActive: boolean;
   readonly createdAt: Date;
+  /** As the user typed it; null when the account has none. */
+  readonly email: string | null;
+  /** Whether a code mailed to `email` came back (verifyEmail). */
+  readonly emailVerified: boolean;
 }
 
 export interface NewUser {
@@ -24,12 +28,22 @@ export interface NewUser {
   readonly passwordHash: string;
   /** A role's name; which names are roles is the auth layer's RoleOrder. */
   readonly role: string;
+  /** Both or neither: the address as typed, and its canonical form (auth/emails.ts). */
+  readonly email?: string;
+  readonly canonicalEmail?: string;
 }
 
 export class DuplicateUsername extends Error {
   constructor(readonly username: string) {
     super(`username "${username}" is taken`);
     this.name = 'DuplicateUsername';
+  }
+}
+
+export class DuplicateEmail extends Error {
+  constructor() {
+    super('the email address is taken');
+    this.name = 'DuplicateEmail';
   }
 }
 
@@ -74,6 +88,14 @@ export interface UserStore {
    */
   setActive(id: string, active: boolean): Promise<UserRecord | undefined>;
   setPasswordHash(id: string, passwordHash: string): Promise<void>;
+  /**
+   * Throws LastActiveAdmin instead of taking ADMIN from the only active ADMIN, race-safe with
+   * setActive: the same locks.
+   */
+  setRole(id: string, role: string): Promise<UserRecord | undefined>;
+  /** Marks the address verified if it is still the account's (canonical form). */
+  markEmailVerified(id: string, canonicalEmail: string): Promise<UserRecord | undefined>;
+  findByCanonicalEmail(canonicalEmail: string): Promise<UserRecord | undefined>;
   /** Throws UnknownCursor. */
   list(page: UserPageQuery): Promise<UserRecord[]>;
   /** Kept by a trigger (migrations.ts, version 5): no scan of the table. */
@@ -94,9 +116,24 @@ export type RotationResult =
   | { readonly outcome: 'reused'; readonly sessionId: string; readonly userId: string }
   | { readonly outcome: 'unknown' | 'expired' | 'session-ended' };
 
+/** Where a session was last used from: what mySessions shows. */
+export interface SessionClient {
+  readonly address?: string;
+  readonly userAgent?: string;
+}
+
+export interface SessionRecord {
+  readonly id: string;
+  readonly userId: string;
+  readonly createdAt: Date;
+  readonly lastUsedAt: Date;
+  readonly clientAddress: string | null;
+  readonly userAgent: string | null;
+}
+
 export interface SessionStore {
   create(
-    session: { id: string; userId: string; createdAt: Date },
+    session: { id: string; userId: string; createdAt: Date; client?: SessionClient },
     first: NewRefreshToken,
   ): Promise<void>;
   /**
@@ -108,6 +145,7 @@ export interface SessionStore {
     next: NewRefreshToken,
     now: Date,
     reuseIntervalSeconds: number,
+    client?: SessionClient,
   ): Promise<RotationResult>;
   /**
    * The live session a refresh token (current or retired, not expired) belongs to, and when
@@ -119,6 +157,10 @@ export interface SessionStore {
   ): Promise<{ sessionId: string; userId: string; retiredAt: Date | null } | undefined>;
   /** Whether the session exists, is not revoked and has not expired. */
   isLive(sessionId: string, now: Date): Promise<boolean>;
+  /** The live session with this id; undefined when there is none (or the id is no UUID). */
+  findLive(sessionId: string, now: Date): Promise<SessionRecord | undefined>;
+  /** The user's live sessions, the most recently used first, at most `limit`. */
+  listLive(userId: string, now: Date, limit: number): Promise<SessionRecord[]>;
   /** Revokes the given sessions of `userId` that are still live; returns the ids it revoked. */
   revoke(sessionIds: readonly string[], now: Date): Promise<string[]>;
   /** Revokes every live session of `userId` except `keep`; returns the ids it revoked. */
@@ -128,5 +170,37 @@ export interface SessionStore {
   /** Sessions revoked after `since`: what an in-process revocation list must know at start. */
   revokedSince(since: Date): Promise<{ id: string; revokedAt: Date }[]>;
   /** Deletes up to `limit` sessions ended before `before` (with their tokens) and up to `limit` expired tokens. */
+  prune(before: Date, limit: number): Promise<number>;
+}
+
+export type OneTimeCodePurpose = 'INVITE' | 'VERIFY_EMAIL' | 'RESET_PASSWORD';
+
+export interface OneTimeCode {
+  /** SHA-256 of the code (auth/one-time-codes.ts): the code itself is never stored. */
+  readonly hash: string;
+  readonly purpose: OneTimeCodePurpose;
+  /** VERIFY_EMAIL and RESET_PASSWORD: whose code it is. */
+  readonly userId?: string;
+  /** VERIFY_EMAIL: the canonical address it was mailed to. */
+  readonly email?: string;
+  /** INVITE: the role of the account it creates, and the admin who made it. */
+  readonly role?: string;
+  readonly createdBy?: string;
+  readonly createdAt: Date;
+  readonly expiresAt: Date;
+}
+
+export interface OneTimeCodeStore {
+  add(code: OneTimeCode): Promise<void>;
+  /**
+   * Marks the code used and returns it, if it has this purpose, is unused and unexpired. Of
+   * concurrent calls with one code, exactly one gets it.
+   */
+  consume(hash: string, purpose: OneTimeCodePurpose, now: Date): Promise<OneTimeCode | undefined>;
+  /** Makes a consumed code usable again (its use failed after it was consumed). */
+  release(hash: string): Promise<void>;
+  /** Marks every unused code of the user with this purpose used: an older mail stops working. */
+  retire(userId: string, purpose: OneTimeCodePurpose, now: Date): Promise<void>;
+  /** Deletes up to `limit` codes that expired or were used before `before`. */
   prune(before: Date, limit: number): Promise<number>;
 }

@@ -1,7 +1,14 @@
 /** SessionStore over drizzle: one set of queries for PGlite and PostgreSQL. */
-import { and, eq, gt, inArray, isNotNull, isNull, lt, ne, or, sql } from 'drizzle-orm';
+import { and, desc, eq, gt, inArray, isNotNull, isNull, lt, ne, or, sql } from 'drizzle-orm';
+import { MAX_USER_AGENT } from './audit-store';
 import { rowsOf, type Database } from './database';
-import type { NewRefreshToken, RotationResult, SessionStore } from './ports';
+import type {
+  NewRefreshToken,
+  RotationResult,
+  SessionClient,
+  SessionRecord,
+  SessionStore,
+} from './ports';
 import { isUuid } from './sql-user-store';
 import { refreshTokens, sessions } from './tables';
 
@@ -9,15 +16,18 @@ export class SqlSessionStore implements SessionStore {
   constructor(private readonly db: Database) {}
 
   async create(
-    session: { id: string; userId: string; createdAt: Date },
+    session: { id: string; userId: string; createdAt: Date; client?: SessionClient },
     first: NewRefreshToken,
   ): Promise<void> {
+    const { address, userAgent } = clientColumns(session.client);
     // One statement, so one round trip and no BEGIN/COMMIT: it commits both rows or neither.
     await this.db.execute(sql`
       WITH session AS (
-        INSERT INTO sessions (id, user_id, created_at, expires_at)
+        INSERT INTO sessions
+          (id, user_id, created_at, expires_at, last_used_at, client_address, user_agent)
         VALUES (${session.id}::uuid, ${session.userId}::uuid,
-                ${timestamp(session.createdAt)}, ${timestamp(first.expiresAt)})
+                ${timestamp(session.createdAt)}, ${timestamp(first.expiresAt)},
+                ${timestamp(session.createdAt)}, ${address}, ${userAgent})
         RETURNING id
       )
       INSERT INTO refresh_tokens (token_hash, session_id, created_at, expires_at)
@@ -30,7 +40,9 @@ export class SqlSessionStore implements SessionStore {
     next: NewRefreshToken,
     now: Date,
     reuseIntervalSeconds: number,
+    client?: SessionClient,
   ): Promise<RotationResult> {
+    const { address, userAgent } = clientColumns(client);
     // The usual case, a current token, in one statement. Its conditional UPDATE is the race's
     // referee: concurrent callers queue on the row lock, and only the first still finds
     // `retired_at IS NULL`. The others, and every other case, take the slower path below.
@@ -43,7 +55,8 @@ export class SqlSessionStore implements SessionStore {
           AND expires_at > ${timestamp(now)}
         RETURNING session_id
       ), session AS (
-        UPDATE sessions SET expires_at = greatest(expires_at, ${timestamp(next.expiresAt)})
+        UPDATE sessions SET expires_at = greatest(expires_at, ${timestamp(next.expiresAt)}),
+          last_used_at = ${timestamp(now)}, client_address = ${address}, user_agent = ${userAgent}
         WHERE id = (SELECT session_id FROM retired) AND revoked_at IS NULL
           AND expires_at > ${timestamp(now)}
         RETURNING id, user_id
@@ -54,7 +67,7 @@ export class SqlSessionStore implements SessionStore {
       SELECT retired.session_id, session.user_id
       FROM retired LEFT JOIN session ON session.id = retired.session_id`,
     );
-    if (!row) return this.rotateNotCurrent(tokenHash, next, now, reuseIntervalSeconds);
+    if (!row) return this.rotateNotCurrent(tokenHash, next, now, reuseIntervalSeconds, client);
     if (row.user_id === null) return { outcome: 'session-ended' };
     return { outcome: 'rotated', sessionId: row.session_id, userId: row.user_id };
   }
@@ -65,7 +78,9 @@ export class SqlSessionStore implements SessionStore {
     next: NewRefreshToken,
     now: Date,
     reuseIntervalSeconds: number,
+    client: SessionClient | undefined,
   ): Promise<RotationResult> {
+    const { address, userAgent } = clientColumns(client);
     return this.db.transaction(async (tx): Promise<RotationResult> => {
       const [token] = await tx
         .select()
@@ -91,7 +106,12 @@ export class SqlSessionStore implements SessionStore {
       // Retired within the reuse interval (a client retrying): another token, same session.
       const [session] = await tx
         .update(sessions)
-        .set({ expiresAt: sql`greatest(${sessions.expiresAt}, ${next.expiresAt})` })
+        .set({
+          expiresAt: sql`greatest(${sessions.expiresAt}, ${next.expiresAt})`,
+          lastUsedAt: now,
+          clientAddress: address,
+          userAgent,
+        })
         .where(
           and(eq(sessions.id, sessionId), isNull(sessions.revokedAt), gt(sessions.expiresAt, now)),
         )
@@ -134,6 +154,26 @@ export class SqlSessionStore implements SessionStore {
       .where(and(eq(sessions.id, sessionId), live(now)))
       .limit(1);
     return rows.length > 0;
+  }
+
+  async findLive(sessionId: string, now: Date): Promise<SessionRecord | undefined> {
+    if (!isUuid(sessionId)) return undefined;
+    const rows = await this.db
+      .select(SESSION_COLUMNS)
+      .from(sessions)
+      .where(and(eq(sessions.id, sessionId), live(now)))
+      .limit(1);
+    return rows[0];
+  }
+
+  async listLive(userId: string, now: Date, limit: number): Promise<SessionRecord[]> {
+    if (!isUuid(userId)) return [];
+    return this.db
+      .select(SESSION_COLUMNS)
+      .from(sessions)
+      .where(and(eq(sessions.userId, userId), live(now)))
+      .orderBy(desc(SESSION_COLUMNS.lastUsedAt), desc(sessions.id))
+      .limit(limit);
   }
 
   async revoke(sessionIds: readonly string[], now: Date): Promise<string[]> {
@@ -202,6 +242,25 @@ export class SqlSessionStore implements SessionStore {
       .returning({ hash: refreshTokens.tokenHash });
     return ended.length + tokens.length;
   }
+}
+
+/** What mySessions shows of a session; sessions older than migration 7 were last used when made. */
+const SESSION_COLUMNS = {
+  id: sessions.id,
+  userId: sessions.userId,
+  createdAt: sessions.createdAt,
+  lastUsedAt: sql<Date>`coalesce(${sessions.lastUsedAt}, ${sessions.createdAt})`
+    .mapWith(sessions.createdAt)
+    .as('last_used'),
+  clientAddress: sessions.clientAddress,
+  userAgent: sessions.userAgent,
+};
+
+function clientColumns(client: SessionClient | undefined) {
+  return {
+    address: client?.address ?? null,
+    userAgent: client?.userAgent?.slice(0, MAX_USER_AGENT) ?? null,
+  };
 }
 
 /** A timestamptz parameter for hand-written SQL (drizzle maps Dates only for its own builders). */

@@ -2,6 +2,7 @@
 import { and, asc, eq, sql } from 'drizzle-orm';
 import type { Database } from './database';
 import {
+  DuplicateEmail,
   DuplicateUsername,
   LastActiveAdmin,
   UnknownCursor,
@@ -54,9 +55,45 @@ export class SqlUserStore implements UserStore {
       const rows = await this.db.insert(users).values(user).returning();
       return rows[0]!;
     } catch (error) {
-      if (pgErrorCode(error) === UNIQUE_VIOLATION) throw new DuplicateUsername(user.username);
+      if (pgErrorCode(error) === UNIQUE_VIOLATION) {
+        if (pgErrorField(error, 'constraint') === 'users_canonical_email_key') {
+          throw new DuplicateEmail();
+        }
+        throw new DuplicateUsername(user.username);
+      }
       throw error;
     }
+  }
+
+  async findByCanonicalEmail(canonicalEmail: string): Promise<UserRecord | undefined> {
+    const rows = await this.db
+      .select()
+      .from(users)
+      .where(eq(users.canonicalEmail, canonicalEmail))
+      .limit(1);
+    return rows[0];
+  }
+
+  async markEmailVerified(id: string, canonicalEmail: string): Promise<UserRecord | undefined> {
+    if (!isUuid(id)) return undefined;
+    const rows = await this.db
+      .update(users)
+      .set({ emailVerified: true })
+      .where(and(eq(users.id, id), eq(users.canonicalEmail, canonicalEmail)))
+      .returning();
+    return rows[0];
+  }
+
+  async setRole(id: string, role: string): Promise<UserRecord | undefined> {
+    if (!isUuid(id)) return undefined;
+    if (role === 'ADMIN') {
+      const rows = await this.db.update(users).set({ role }).where(eq(users.id, id)).returning();
+      return rows[0];
+    }
+    return this.whileAdminsLocked(id, async (tx) => {
+      const rows = await tx.update(users).set({ role }).where(eq(users.id, id)).returning();
+      return rows[0];
+    });
   }
 
   async setActive(id: string, active: boolean): Promise<UserRecord | undefined> {
@@ -69,23 +106,34 @@ export class SqlUserStore implements UserStore {
         .returning();
       return rows[0];
     }
-    return this.db.transaction(async (tx) => {
-      // Lock every active admin first. Two deactivations of the last two admins then queue on
-      // these locks, and the second re-reads the rows the first changed (READ COMMITTED
-      // re-checks a locked row's new version), so it sees one admin left and refuses. A role
-      // change that demotes an admin must take the same locks.
-      const admins = await tx
-        .select({ id: users.id })
-        .from(users)
-        .where(and(eq(users.role, 'ADMIN'), eq(users.isActive, true)))
-        .for('update');
-      if (admins.length === 1 && admins[0]!.id === id) throw new LastActiveAdmin(id);
+    return this.whileAdminsLocked(id, async (tx) => {
       const rows = await tx
         .update(users)
         .set({ isActive: false })
         .where(eq(users.id, id))
         .returning();
       return rows[0];
+    });
+  }
+
+  /**
+   * Runs `change`, which takes ADMIN away from user `id` (deactivation or demotion), unless it
+   * is the only active ADMIN. Every active admin is locked first: two such changes of the last
+   * two admins queue on these locks, and the second re-reads the rows the first changed (READ
+   * COMMITTED re-checks a locked row's new version), so it sees one admin left and refuses.
+   */
+  private whileAdminsLocked(
+    id: string,
+    change: (tx: Database) => Promise<UserRecord | undefined>,
+  ): Promise<UserRecord | undefined> {
+    return this.db.transaction(async (tx) => {
+      const admins = await tx
+        .select({ id: users.id })
+        .from(users)
+        .where(and(eq(users.role, 'ADMIN'), eq(users.isActive, true)))
+        .for('update');
+      if (admins.length === 1 && admins[0]!.id === id) throw new LastActiveAdmin(id);
+      return change(tx);
     });
   }
 
@@ -143,6 +191,15 @@ function likePrefix(prefix: string): string {
 
 export function isUuid(value: string): boolean {
   return /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(value);
+}
+
+/** A field of a driver error (e.g. `constraint`), wherever drizzle put it. */
+function pgErrorField(error: unknown, field: 'constraint'): string | undefined {
+  for (let e: unknown = error; e instanceof Error; e = e.cause) {
+    const value = (e as Error & { [key in typeof field]?: unknown })[field];
+    if (typeof value === 'string') return value;
+  }
+  return undefined;
 }
 
 /** The SQLSTATE of a driver error, wherever drizzle put it (its own error wraps the driver's). */

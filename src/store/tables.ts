@@ -21,6 +21,11 @@ export const users = pgTable('users', {
   role: text('role').notNull(),
   isActive: boolean('is_active').notNull().default(true),
   createdAt: timestamptz('created_at').notNull().defaultNow(),
+  /** As the user typed it; null when the account has none. */
+  email: text('email'),
+  /** auth/emails.ts computes it; the unique index and every lookup use it. */
+  canonicalEmail: text('canonical_email'),
+  emailVerified: boolean('email_verified').notNull().default(false),
 });
 
 export const sessions = pgTable('sessions', {
@@ -32,6 +37,11 @@ export const sessions = pgTable('sessions', {
   /** Moves forward with each refresh: the expiry of the newest refresh token. */
   expiresAt: timestamptz('expires_at').notNull(),
   revokedAt: timestamptz('revoked_at'),
+  /** The last login or refresh; null for sessions older than migration 7 (read created_at). */
+  lastUsedAt: timestamptz('last_used_at'),
+  /** The client of the last login or refresh. */
+  clientAddress: text('client_address'),
+  userAgent: text('user_agent'),
 });
 
 export const refreshTokens = pgTable('refresh_tokens', {
@@ -63,6 +73,23 @@ export const authEvents = pgTable('auth_events', {
   count: integer('count').notNull().default(1),
   /** Rows with the same key are one row, whose count grows (unique; null for the others). */
   aggregateKey: text('aggregate_key'),
+});
+
+/** Invites, email verification and password reset codes (migration 7). */
+export const oneTimeCodes = pgTable('one_time_codes', {
+  /** SHA-256 of the code: the code itself is never stored. */
+  codeHash: text('code_hash').primaryKey(),
+  purpose: text('purpose').notNull(),
+  userId: uuid('user_id').references(() => users.id, { onDelete: 'cascade' }),
+  /** VERIFY_EMAIL: the canonical address the code was mailed to. */
+  email: text('email'),
+  /** INVITE: the role of the account it creates. */
+  role: text('role'),
+  /** INVITE: the admin who made it. */
+  createdBy: uuid('created_by'),
+  createdAt: timestamptz('created_at').notNull(),
+  expiresAt: timestamptz('expires_at').notNull(),
+  usedAt: timestamptz('used_at'),
 });
 
 /** Counts kept current by triggers (migration 3): 'users' and 'unrevoked_sessions'. */

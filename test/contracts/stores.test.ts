@@ -10,12 +10,14 @@ import { CachedUserStore } from '../../src/store/cached-user-store';
 import { openDatabase, type Database } from '../../src/store/database';
 import { migrate } from '../../src/store/migrations';
 import {
+  DuplicateEmail,
   DuplicateUsername,
   LastActiveAdmin,
   type NewUser,
   type SessionStore,
   type UserStore,
 } from '../../src/store/ports';
+import { SqlOneTimeCodeStore } from '../../src/store/sql-one-time-code-store';
 import { SqlSessionStore } from '../../src/store/sql-session-store';
 import { SqlUserStore } from '../../src/store/sql-user-store';
 import { canonicalUsername } from '../../src/auth/usernames';
@@ -96,6 +98,38 @@ describe.each(userStores)('%s', (_name, make) => {
     await store.setPasswordHash(user.id, 'new');
     expect(await store.passwordHashOf(user.id)).toBe('new');
   });
+
+  it('keeps one account per canonical email, and verifies only the address it still has', async () => {
+    const store = make();
+    const canonical = `${unique()}@example.com`;
+    const user = await store.create({
+      ...newUser(unique()),
+      email: canonical.toUpperCase(),
+      canonicalEmail: canonical,
+    });
+    expect(user).toMatchObject({ email: canonical.toUpperCase(), emailVerified: false });
+    expect((await store.findByCanonicalEmail(canonical))?.id).toBe(user.id);
+    await expect(
+      store.create({ ...newUser(unique()), email: canonical, canonicalEmail: canonical }),
+    ).rejects.toBeInstanceOf(DuplicateEmail);
+    // Accounts without an address do not collide.
+    await store.create(newUser(unique()));
+    await store.create(newUser(unique()));
+    expect(await store.markEmailVerified(user.id, 'other@example.com')).toBeUndefined();
+    expect((await store.markEmailVerified(user.id, canonical))?.emailVerified).toBe(true);
+    expect((await store.findById(user.id))?.emailVerified).toBe(true);
+  });
+
+  it('changes a role, and the change is seen at once', async () => {
+    const store = make();
+    const user = await store.create(newUser(unique()));
+    await store.findById(user.id);
+    expect((await store.setRole(user.id, 'ADMIN'))?.role).toBe('ADMIN');
+    expect((await store.findById(user.id))?.role).toBe('ADMIN');
+    await store.create(newUser(unique(), 'h', 'ADMIN')); // not the last admin, then
+    expect((await store.setRole(user.id, 'USER'))?.role).toBe('USER');
+    expect(await store.setRole(randomUUID(), 'USER')).toBeUndefined();
+  });
 });
 
 describe.each(userStores)('%s and the last active ADMIN', (_name, make) => {
@@ -128,6 +162,22 @@ describe.each(userStores)('%s and the last active ADMIN', (_name, make) => {
       (u) => u?.isActive,
     );
     expect(active).toHaveLength(1);
+  });
+
+  it('refuses to demote the only active ADMIN, also racing a deactivation of the other', async () => {
+    const store = make();
+    const only = await admin(store);
+    await expect(store.setRole(only.id, 'USER')).rejects.toBeInstanceOf(LastActiveAdmin);
+    const two = await admin(store);
+    const results = await Promise.allSettled([
+      store.setRole(only.id, 'USER'),
+      store.setActive(two.id, false),
+    ]);
+    expect(results.filter((r) => r.status === 'fulfilled')).toHaveLength(1);
+    const admins = [await store.findById(only.id), await store.findById(two.id)].filter(
+      (u) => u?.isActive && u.role === 'ADMIN',
+    );
+    expect(admins).toHaveLength(1);
   });
 });
 
@@ -246,6 +296,39 @@ describe('SqlSessionStore', () => {
     });
   });
 
+  it('lists live sessions, the last used first, with the client of their last use', async () => {
+    const owner = (await users.create(newUser(`l_${randomUUID().slice(0, 8)}`))).id;
+    const [a, b] = [randomUUID(), randomUUID()];
+    const client = { address: '203.0.113.7', userAgent: 'x'.repeat(1000) };
+    await sessions.create(
+      { id: a, userId: owner, createdAt: new Date(clock), client },
+      token('la'),
+    );
+    await sessions.create({ id: b, userId: owner, createdAt: new Date(clock + 1) }, token('lb'));
+    expect((await sessions.listLive(owner, new Date(clock + 2), 10)).map((s) => s.id)).toEqual([
+      b,
+      a,
+    ]);
+    const refreshedBy = { address: '198.51.100.9', userAgent: 'curl/8' };
+    await sessions.rotate('la', token('la2'), new Date(clock + 5), 10, refreshedBy);
+    const [first, second] = await sessions.listLive(owner, new Date(clock + 6), 10);
+    expect(first).toEqual({
+      id: a,
+      userId: owner,
+      createdAt: new Date(clock),
+      lastUsedAt: new Date(clock + 5),
+      clientAddress: '198.51.100.9',
+      userAgent: 'curl/8',
+    });
+    expect(second?.clientAddress).toBeNull();
+    expect(await sessions.listLive(owner, new Date(clock + 6), 1)).toHaveLength(1);
+    expect((await sessions.findLive(b, new Date(clock + 6)))?.userId).toBe(owner);
+    await sessions.revoke([b], new Date(clock + 7));
+    expect(await sessions.findLive(b, new Date(clock + 8))).toBeUndefined();
+    expect(await sessions.findLive('not-a-uuid', new Date(clock))).toBeUndefined();
+    expect((await sessions.listLive(owner, new Date(clock + 8), 10)).map((s) => s.id)).toEqual([a]);
+  });
+
   it('prunes ended sessions older than the horizon, in bounded batches', async () => {
     const old = await newSession('old');
     await sessions.revoke([old], new Date(clock));
@@ -256,5 +339,67 @@ describe('SqlSessionStore', () => {
     expect(await sessions.revokedSince(new Date(0))).not.toContainEqual(
       expect.objectContaining({ id: old }),
     );
+  });
+});
+
+describe('SqlOneTimeCodeStore', () => {
+  const codes = () => new SqlOneTimeCodeStore(db);
+  let userId: string;
+  const code = (
+    hash: string,
+    purpose: 'INVITE' | 'VERIFY_EMAIL' | 'RESET_PASSWORD',
+    ttlMs = 60_000,
+  ) => ({
+    hash,
+    purpose,
+    userId: purpose === 'INVITE' ? undefined : userId,
+    role: purpose === 'INVITE' ? 'USER' : undefined,
+    createdAt: new Date(clock),
+    expiresAt: new Date(clock + ttlMs),
+  });
+
+  beforeAll(async () => {
+    userId = (await new SqlUserStore(db).create(newUser(`o_${randomUUID().slice(0, 8)}`))).id;
+  });
+
+  it('gives a code once, for its purpose, before it expires', async () => {
+    const store = codes();
+    const hash = randomUUID();
+    await store.add(code(hash, 'INVITE'));
+    expect(await store.consume(hash, 'RESET_PASSWORD', new Date(clock))).toBeUndefined();
+    expect(await store.consume(hash, 'INVITE', new Date(clock))).toMatchObject({
+      hash,
+      purpose: 'INVITE',
+      role: 'USER',
+    });
+    expect(await store.consume(hash, 'INVITE', new Date(clock))).toBeUndefined();
+    await store.release(hash);
+    expect(await store.consume(hash, 'INVITE', new Date(clock))).toBeDefined();
+    const short = randomUUID();
+    await store.add(code(short, 'VERIFY_EMAIL', 1000));
+    expect(await store.consume(short, 'VERIFY_EMAIL', new Date(clock + 1000))).toBeUndefined();
+  });
+
+  it('lets exactly one of concurrent uses of a code win', async () => {
+    const store = codes();
+    const hash = randomUUID();
+    await store.add(code(hash, 'RESET_PASSWORD'));
+    const results = await Promise.all(
+      Array.from({ length: 5 }, () => store.consume(hash, 'RESET_PASSWORD', new Date(clock))),
+    );
+    expect(results.filter((r) => r !== undefined)).toHaveLength(1);
+  });
+
+  it("retires a user's unused codes of one purpose, and prunes used and expired ones", async () => {
+    const store = codes();
+    const [reset, verify] = [randomUUID(), randomUUID()];
+    await store.add(code(reset, 'RESET_PASSWORD'));
+    await store.add(code(verify, 'VERIFY_EMAIL'));
+    await store.retire(userId, 'RESET_PASSWORD', new Date(clock));
+    expect(await store.consume(reset, 'RESET_PASSWORD', new Date(clock))).toBeUndefined();
+    expect(await store.consume(verify, 'VERIFY_EMAIL', new Date(clock))).toBeDefined();
+    expect(await store.prune(new Date(clock + 120_000), 1000)).toBeGreaterThanOrEqual(2);
+    await store.release(reset);
+    expect(await store.consume(reset, 'RESET_PASSWORD', new Date(clock))).toBeUndefined();
   });
 });
