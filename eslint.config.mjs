@@ -51,6 +51,13 @@ export default tseslint.config(
               message: 'store/ must not know GraphQL',
             },
             { target: './src/store', from: './src/auth', message: 'store/ sits below auth/' },
+            {
+              target: './src/auth',
+              from: './src/mail',
+              message: 'auth/ knows only its Mailer port',
+            },
+            { target: './src/mail', from: './src/schema', message: 'mail/ is an adapter of auth/' },
+            { target: './src/mail', from: './src/http', message: 'mail/ is an adapter of auth/' },
             { target: './src', from: './test', message: 'src must not import test helpers' },
           ],
         },

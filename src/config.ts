@@ -55,6 +55,16 @@ const flag = () =>
     .default('false')
     .transform((value) => value === 'true');
 
+const httpUrl = (what: string) =>
+  z.string().refine((text) => {
+    try {
+      const url = new URL(text);
+      return url.protocol === 'http:' || url.protocol === 'https:';
+    } catch {
+      return false;
+    }
+  }, `must be an http:// or https:// URL (${what})`);
+
 /** The variables of the contract, with its defaults. Keys are the variable names. */
 const environment = z.object({
   NODE_ENV: z.enum(['development', 'test', 'production']).default('development'),
@@ -105,6 +115,23 @@ const environment = z.object({
    * refresh put the refresh token in an HttpOnly cookie instead of the response body.
    */
   AUTH_COOKIE: flag(),
+  /** Who may create an account with signUp: nobody (admins do), holders of an invite, anyone. */
+  SIGNUP: z.enum(['closed', 'invite', 'open']).default('closed'),
+  /** signUp calls per client address within LOGIN_FAILURE_WINDOW, successful or not. */
+  SIGNUP_MAX_PER_ADDRESS: integer(1, 1_000_000).default(10),
+  /** smtp://user:pass@host:port or smtps://…: where mail goes. Unset: the log, outside production. */
+  SMTP_URL: z
+    .string()
+    .regex(/^smtps?:\/\/.+/, 'must be smtp://… or smtps://…')
+    .optional(),
+  MAIL_FROM: z.string().min(3).default('graphql-auth <no-reply@localhost>'),
+  /** Where links in mail point: this server as the user's browser reaches it. */
+  PUBLIC_URL: httpUrl('where links in mail point, e.g. https://auth.example.com').optional(),
+  EMAIL_TOKEN_TTL: duration(60, '24h'),
+  RESET_TOKEN_TTL: duration(60, '1h'),
+  /** Mails (verification, reset) per account, and requests for them per address, per window. */
+  MAIL_MAX_PER_ACCOUNT: integer(1, 1_000_000).default(5),
+  MAIL_MAX_PER_ADDRESS: integer(1, 1_000_000).default(20),
   /** Not in the contract: with AUTH_COOKIE, the origins allowed to call with credentials. */
   CORS_ORIGINS: z
     .string()
@@ -132,6 +159,21 @@ export const ENVIRONMENT_VARIABLES: readonly string[] = Object.keys(environment.
 
 export type Database =
   { kind: 'embedded'; dataDir: string } | { kind: 'memory' } | { kind: 'postgres'; url: string };
+
+export type SignUpMode = 'closed' | 'invite' | 'open';
+
+export interface MailConfig {
+  /**
+   * SMTP_URL's server; 'log' writes each message to the log (outside production without
+   * SMTP_URL, so a newcomer can follow the link); 'off' sends nothing (production without it).
+   */
+  readonly transport: { readonly kind: 'smtp'; readonly url: string } | 'log' | 'off';
+  readonly from: string;
+  /** PUBLIC_URL without a trailing slash. */
+  readonly publicUrl: string;
+  readonly maxPerAccount: number;
+  readonly maxPerAddress: number;
+}
 
 export interface Config {
   readonly env: 'development' | 'test' | 'production';
@@ -176,6 +218,13 @@ export interface Config {
   readonly authCookie: boolean;
   /** CORS_ORIGINS: with authCookie, the origins granted CORS with credentials. */
   readonly corsOrigins: readonly string[];
+  /** SIGNUP: who may call signUp. */
+  readonly signup: SignUpMode;
+  /** signUp calls per client address within the login failure window. */
+  readonly signupMaxPerAddress: number;
+  readonly mail: MailConfig;
+  readonly emailTokenTtlSeconds: number;
+  readonly resetTokenTtlSeconds: number;
   /** Problems that production refuses but development only reports. */
   readonly warnings: readonly string[];
 }
@@ -237,6 +286,22 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
 
   const limits = loginLimits(e);
 
+  if (production && e.SMTP_URL && e.PUBLIC_URL === undefined) {
+    throw new ConfigError('PUBLIC_URL', 'is required in production with SMTP_URL (links in mail)');
+  }
+  if (production && !e.SMTP_URL && e.SIGNUP !== 'closed') {
+    warnings.push(
+      'SMTP_URL is unset: no mail is sent, so new accounts cannot verify an address or reset a password',
+    );
+  }
+  const mail: MailConfig = {
+    transport: e.SMTP_URL ? { kind: 'smtp', url: e.SMTP_URL } : production ? 'off' : 'log',
+    from: e.MAIL_FROM,
+    publicUrl: (e.PUBLIC_URL ?? `http://localhost:${e.PORT}`).replace(/\/+$/, ''),
+    maxPerAccount: e.MAIL_MAX_PER_ACCOUNT,
+    maxPerAddress: e.MAIL_MAX_PER_ADDRESS,
+  };
+
   const database: Database =
     e.DATABASE_URL === undefined
       ? { kind: 'embedded', dataDir: join(e.DATA_DIR, 'pgdata') }
@@ -283,6 +348,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
         : undefined,
     authCookie: e.AUTH_COOKIE,
     corsOrigins: e.CORS_ORIGINS,
+    signup: e.SIGNUP,
+    signupMaxPerAddress: e.SIGNUP_MAX_PER_ADDRESS,
+    mail,
+    emailTokenTtlSeconds: e.EMAIL_TOKEN_TTL,
+    resetTokenTtlSeconds: e.RESET_TOKEN_TTL,
     warnings,
   });
 }

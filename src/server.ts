@@ -68,6 +68,8 @@ export async function composeApp(
   const metrics = createMetrics({ bcryptQueueDepth: () => services.deps.hasher.pending });
   const services = await openServices(config, {
     onStoreError: (what, error) => logger.warn(what, errorFields(error)),
+    onLogMail: (mail) =>
+      logger.info('mail (SMTP_URL is not set, so it is logged, not sent)', { mail }),
     observe: metrics,
     roles: app.roles,
     migrations: app.migrations,

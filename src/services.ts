@@ -4,6 +4,13 @@
  */
 import type { Config } from './config';
 import { Accounts } from './auth/accounts';
+import { AccountMail } from './auth/account-mail';
+import { BackgroundJobs } from './auth/background';
+import { NO_MAILER, type Mailer } from './auth/mail';
+import { SignUp } from './auth/sign-up';
+import { LogMailer } from './mail/log-mailer';
+import { SmtpMailer } from './mail/smtp-mailer';
+import { SqlOneTimeCodeStore } from './store/sql-one-time-code-store';
 import { AuditLog, type AuthEventType } from './auth/audit';
 import { SqlAuditStore } from './store/audit-store';
 import { CLOCK_TOLERANCE_SECONDS } from './auth/access-tokens';
@@ -34,6 +41,8 @@ export interface Services {
   readonly deps: AuthDeps;
   readonly sessions: Sessions;
   readonly accounts: Accounts;
+  readonly signUp: SignUp;
+  readonly accountMail: AccountMail;
   readonly keys: SigningKeys;
   readonly database: DatabaseHandle;
   /** Lines for the start banner (seeded users). */
@@ -55,6 +64,10 @@ export interface ServiceOptions {
   readonly seed?: boolean;
   /** Told about store faults that are survived (Redis reconnects, failed publishes). */
   readonly onStoreError?: (what: string, error: unknown) => void;
+  /** Where mail goes when it goes to the log (outside production without SMTP_URL). */
+  readonly onLogMail?: (mail: { to: string; subject: string; link: string }) => void;
+  /** Tests: a Mailer instead of the one config.mail says. */
+  readonly mailer?: Mailer;
   /** Told about every auth event and every ended session (metrics). */
   readonly observe?: {
     authEvent(type: AuthEventType): void;
@@ -115,6 +128,9 @@ export async function openServices(
     const failureCounter = redis
       ? new RedisFailureCounter(redis, onStoreError)
       : new MemoryFailureCounter();
+    const background = new BackgroundJobs(onStoreError);
+    const mailer = options.mailer ?? openMailer(config, options.onLogMail);
+    const codes = new SqlOneTimeCodeStore(database.db);
     const deps: AuthDeps = {
       users,
       sessions: sessionStore,
@@ -141,10 +157,26 @@ export async function openServices(
         refreshPerAddress: config.refreshMaxFailuresPerAddress,
         windowSeconds: config.loginFailureWindowSeconds,
       },
+      codes,
+      mailer,
+      background,
+      accountOptions: {
+        signup: config.signup,
+        signupPerAddress: config.signupMaxPerAddress,
+        mailPerAccount: config.mail.maxPerAccount,
+        mailPerAddress: config.mail.maxPerAddress,
+        windowSeconds: config.loginFailureWindowSeconds,
+        emailTokenTtlSeconds: config.emailTokenTtlSeconds,
+        resetTokenTtlSeconds: config.resetTokenTtlSeconds,
+        publicUrl: config.mail.publicUrl,
+        mailEnabled: options.mailer !== undefined || config.mail.transport !== 'off',
+      },
       now,
     };
     const sessions = new Sessions(deps);
     const accounts = new Accounts(deps, sessions);
+    const accountMail = new AccountMail(deps, accounts, sessions);
+    const signUp = new SignUp(deps, accounts, sessions, accountMail);
     const notes =
       options.seed === false
         ? []
@@ -157,6 +189,8 @@ export async function openServices(
       deps,
       sessions,
       accounts,
+      signUp,
+      accountMail,
       keys,
       database,
       notes,
@@ -165,7 +199,8 @@ export async function openServices(
         const horizon = now() - (config.accessTokenTtlSeconds + CLOCK_TOLERANCE_SECONDS) * 1000;
         const sessions = await sessionStore.prune(new Date(horizon), PRUNE_BATCH);
         const events = await deps.audit.prune(config.auditRetentionSeconds, PRUNE_BATCH);
-        return sessions + events;
+        const used = await codes.prune(new Date(now()), PRUNE_BATCH);
+        return sessions + events + used;
       },
       readiness: {
         database: () => database.ping(),
@@ -175,6 +210,8 @@ export async function openServices(
         },
       },
       close: async () => {
+        await background.drain();
+        await mailer.close();
         await deps.hasher.close();
         await failureCounter.close();
         await revocations.close();
@@ -188,6 +225,17 @@ export async function openServices(
     lock?.release();
     throw error;
   }
+}
+
+/** SMTP_URL's server, the log outside production without it, or nothing. */
+function openMailer(
+  config: Config,
+  onLogMail: ServiceOptions['onLogMail'] = () => undefined,
+): Mailer {
+  const { transport, from } = config.mail;
+  if (transport === 'off') return NO_MAILER;
+  if (transport === 'log') return new LogMailer(onLogMail);
+  return new SmtpMailer(transport.url, from);
 }
 
 /**

@@ -11,7 +11,16 @@ import { checkPasswordPolicy } from './passwords';
 import { RoleOrder, type Role } from './roles';
 import type { Sessions } from './sessions';
 import { canonicalUsername, newUsername, USERNAME_RULE } from './usernames';
-import { DuplicateUsername, LastActiveAdmin, UnknownCursor, type UserRecord } from '../store/ports';
+import {
+  DuplicateEmail,
+  DuplicateUsername,
+  LastActiveAdmin,
+  UnknownCursor,
+  type NewUser,
+  type UserRecord,
+} from '../store/ports';
+import { newEmail } from './emails';
+import { checkPasswordStrength } from './password-strength';
 
 /** The largest page of `users` (docs/API.md): a bound on what one request can make us read. */
 export const MAX_USERS_PAGE = 500;
@@ -30,10 +39,49 @@ export class Accounts {
     private readonly sessions: Sessions,
   ) {}
 
+  /** The server's roles, lowest first. */
+  get roles(): RoleOrder {
+    return this.deps.accessTokens.roles ?? RoleOrder.DEFAULT;
+  }
+
+  /**
+   * `chosenByUser`: the user picked the password (sign-up), so it must also not be easy to
+   * guess (password-strength.ts). An admin's createUser and the demo users only meet the length
+   * rule: the admin hands it over, and the demo passwords are the tutorial's.
+   */
   async createUser(
-    input: { username: string; password: string; role: Role },
+    input: { username: string; password: string; role: Role; email?: string },
     client?: EventClient,
+    options: { chosenByUser?: boolean } = {},
   ): Promise<UserRecord> {
+    return this.createPrepared(
+      await this.prepareUser(input, options.chosenByUser ?? false),
+      client,
+    );
+  }
+
+  /** Stores an account that prepareUser checked; BadUserInput when its name or address is taken. */
+  async createPrepared(user: NewUser, client?: EventClient): Promise<UserRecord> {
+    try {
+      const created = await this.deps.users.create(user);
+      await this.deps.audit.record('USER_CREATED', { userId: created.id, client });
+      return created;
+    } catch (error) {
+      if (error instanceof DuplicateUsername) {
+        throw new BadUserInput(`The username "${user.username}" is already taken.`);
+      }
+      if (error instanceof DuplicateEmail) {
+        throw new BadUserInput('An account with this email address exists already.');
+      }
+      throw error;
+    }
+  }
+
+  /** Every check of a new account before anything is stored: BadUserInput says which failed. */
+  async prepareUser(
+    input: { username: string; password: string; role: Role; email?: string },
+    chosenByUser: boolean,
+  ): Promise<NewUser> {
     checkText(input.username, 'A username');
     const roles = this.deps.accessTokens.roles ?? RoleOrder.DEFAULT;
     if (!roles.isRole(input.role)) {
@@ -41,23 +89,21 @@ export class Accounts {
     }
     const canonical = newUsername(input.username);
     if (canonical === undefined) throw new BadUserInput(USERNAME_RULE);
+    const email = input.email === undefined ? undefined : newEmail(input.email);
     checkPasswordPolicy(input.password);
-    const passwordHash = await this.deps.hasher.hash(input.password);
-    try {
-      const user = await this.deps.users.create({
-        username: input.username,
-        canonicalUsername: canonical,
-        passwordHash,
-        role: input.role,
-      });
-      await this.deps.audit.record('USER_CREATED', { userId: user.id, client });
-      return user;
-    } catch (error) {
-      if (error instanceof DuplicateUsername) {
-        throw new BadUserInput(`The username "${input.username}" is already taken.`);
-      }
-      throw error;
+    if (chosenByUser) {
+      await checkPasswordStrength(input.password, [
+        input.username,
+        ...(input.email ? [input.email] : []),
+      ]);
     }
+    return {
+      username: input.username,
+      canonicalUsername: canonical,
+      passwordHash: await this.deps.hasher.hash(input.password),
+      role: input.role,
+      ...email,
+    };
   }
 
   /** The principal's own account; a token whose user is gone or deactivated is refused. */
@@ -76,6 +122,7 @@ export class Accounts {
   ): Promise<true> {
     const user = await this.currentUser(principal);
     checkPasswordPolicy(newPassword);
+    await checkPasswordStrength(newPassword, userInputsOf(user));
     // Read fresh: another instance may have changed the password a moment ago.
     const hash = await this.deps.users.passwordHashOf(user.id);
     if (hash === undefined || !(await this.deps.hasher.verify(currentPassword, hash))) {
@@ -118,6 +165,40 @@ export class Accounts {
     if (!active) await this.sessions.endUserSessions(user.id);
     const type = active ? 'USER_ACTIVATED' : 'USER_DEACTIVATED';
     await this.deps.audit.record(type, { userId: user.id, client });
+    return user;
+  }
+
+  /**
+   * A new role for a user, effective on their next request on every instance: their tokens
+   * carry the old role, so every session of theirs ends (docs/API.md, "Accounts"). Nobody may
+   * change their own role, nor take ADMIN from the last active admin.
+   */
+  async setUserRole(
+    userId: string,
+    role: Role,
+    actor: Principal,
+    client?: EventClient,
+  ): Promise<UserRecord> {
+    checkText(userId, 'An id');
+    const roles = this.deps.accessTokens.roles ?? RoleOrder.DEFAULT;
+    if (!roles.isRole(role)) {
+      throw new BadUserInput(`The role must be one of ${roles.names.join(', ')}.`);
+    }
+    if (userId === actor.userId) throw new BadUserInput('You cannot change your own role.');
+    const before = await this.deps.users.findById(userId);
+    if (!before) throw new BadUserInput(`No user has the id "${userId}".`);
+    if (before.role === role) return before;
+    const user = await this.deps.users.setRole(userId, role).catch((error: unknown) => {
+      if (error instanceof LastActiveAdmin) {
+        throw new BadUserInput(
+          'This is the last active admin: make another user ADMIN before changing this role.',
+        );
+      }
+      throw error;
+    });
+    if (!user) throw new BadUserInput(`No user has the id "${userId}".`);
+    await this.sessions.endUserSessions(user.id);
+    await this.deps.audit.record('ROLE_CHANGED', { userId: user.id, client });
     return user;
   }
 
@@ -173,4 +254,9 @@ export class Accounts {
       activeSessionCount,
     };
   }
+}
+
+/** What a password must not be built from: the account's own name and address. */
+export function userInputsOf(user: UserRecord): string[] {
+  return user.email === null ? [user.username] : [user.username, user.email];
 }

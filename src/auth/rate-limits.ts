@@ -219,3 +219,18 @@ function ipv6Groups(address: string): string[] | undefined {
   if (groups.length !== 8) return undefined;
   return groups.map((group) => parseInt(group, 16).toString(16));
 }
+
+/**
+ * Counts one attempt on `key` and throws RateLimited past `max` in the window: for actions
+ * limited by how often they are asked for, not by how often they fail (sign-up, mail).
+ */
+export async function countAttempt(
+  counter: FailureCounter,
+  key: string,
+  max: number,
+  windowSeconds: number,
+  nowMs: number,
+): Promise<void> {
+  const { count, retryAfterSeconds } = await counter.hit(key, windowSeconds, nowMs);
+  if (count > max) throw new RateLimited(Math.max(retryAfterSeconds, 1), key);
+}

@@ -7,7 +7,8 @@ import { randomUUID } from 'node:crypto';
 import type { Principal } from './access-tokens';
 import { signAccessToken } from './access-tokens';
 import type { AuthDeps } from './deps';
-import { Forbidden, RateLimited, Unauthenticated } from './errors';
+import { BadUserInput, Forbidden, RateLimited, Unauthenticated } from './errors';
+import { ADMIN_ROLE, RoleOrder } from './roles';
 import { isCleanText } from './input-text';
 import { RateLimits, type ClientInfo } from './rate-limits';
 import {
@@ -16,7 +17,7 @@ import {
   isWellFormedRefreshToken,
   type IssuedRefreshToken,
 } from './refresh-tokens';
-import type { CanonicalUsername, UserRecord } from '../store/ports';
+import type { CanonicalUsername, SessionRecord, UserRecord } from '../store/ports';
 import { canonicalUsername } from './usernames';
 import { CLOCK_TOLERANCE_SECONDS } from './access-tokens';
 
@@ -29,6 +30,9 @@ export interface TokenPair {
   /** Seconds until the refresh token expires. */
   readonly refreshExpiresIn: number;
 }
+
+/** mySessions lists at most this many (docs/API.md: no unbounded list). */
+export const MAX_SESSIONS_LISTED = 100;
 
 const REUSED_MESSAGE =
   'This refresh token was already used, so its session has been ended; log in again.';
@@ -68,20 +72,59 @@ export class Sessions {
       throw new Forbidden('This account is deactivated.');
     }
 
-    const now = this.deps.now();
-    const sessionId = randomUUID();
-    const refresh = issueRefreshToken(now, this.deps.refreshTokenTtlSeconds);
-    await this.deps.sessions.create(
-      { id: sessionId, userId: user.id, createdAt: new Date(now) },
-      refresh,
-    );
+    const { pair, sessionId } = await this.start(user, client);
     await audit.record('LOGIN_SUCCEEDED', {
       userId: user.id,
       sessionId,
       username: canonical,
       client,
     });
-    return this.pair(user, sessionId, refresh, now);
+    return pair;
+  }
+
+  /** A new session of `user` (login, sign-up): its first token pair. */
+  async start(
+    user: UserRecord,
+    client: ClientInfo | undefined,
+  ): Promise<{ pair: TokenPair; sessionId: string }> {
+    const now = this.deps.now();
+    const sessionId = randomUUID();
+    const refresh = issueRefreshToken(now, this.deps.refreshTokenTtlSeconds);
+    await this.deps.sessions.create(
+      { id: sessionId, userId: user.id, createdAt: new Date(now), client },
+      refresh,
+    );
+    return { pair: this.pair(user, sessionId, refresh, now), sessionId };
+  }
+
+  /** The caller's live sessions, the most recently used first (at most MAX_SESSIONS_LISTED). */
+  list(principal: Principal): Promise<SessionRecord[]> {
+    return this.deps.sessions.listLive(
+      principal.userId,
+      new Date(this.deps.now()),
+      MAX_SESSIONS_LISTED,
+    );
+  }
+
+  /**
+   * Ends one session, on every instance: one of the caller's own, or anyone's for an admin.
+   * Any other id is answered as an unknown one, so ids of other users' sessions are not
+   * confirmed.
+   */
+  async revoke(principal: Principal, sessionId: string, client?: ClientInfo): Promise<true> {
+    const session = await this.deps.sessions.findLive(sessionId, new Date(this.deps.now()));
+    const roles = this.deps.accessTokens.roles ?? RoleOrder.DEFAULT;
+    const mayEnd =
+      session !== undefined &&
+      (session.userId === principal.userId || roles.includesAny(principal.role, [ADMIN_ROLE]));
+    if (!mayEnd) throw new BadUserInput(`No live session of yours has the id "${sessionId}".`);
+    await this.endSessions([session.id]);
+    await this.deps.audit.record('SESSION_REVOKED', {
+      userId: session.userId,
+      sessionId: session.id,
+      client,
+    });
+    return true;
   }
 
   /** Refused with RateLimited past too many failed refreshes from this client. */
@@ -102,6 +145,7 @@ export class Sessions {
       next,
       new Date(now),
       this.deps.refreshReuseIntervalSeconds,
+      client,
     );
     if ('sessionId' in result) {
       const type = result.outcome === 'reused' ? 'REFRESH_REUSE_DETECTED' : 'REFRESHED';
@@ -121,7 +165,8 @@ export class Sessions {
         throw new Unauthenticated('TOKEN_REVOKED', REUSED_MESSAGE);
       case 'rotated':
       case 'reissued': {
-        const user = await this.deps.users.findById(result.userId);
+        // Fresh, not cached: the new access token carries the role the user has now.
+        const user = await this.deps.users.findCurrent(result.userId);
         if (!user?.isActive) throw new Unauthenticated('TOKEN_REVOKED');
         return this.pair(user, result.sessionId, next, now);
       }
@@ -222,7 +267,7 @@ export class Sessions {
     await this.forget(ended);
   }
 
-  private async endSessions(sessionIds: string[]): Promise<void> {
+  async endSessions(sessionIds: string[]): Promise<void> {
     const ended = await this.deps.sessions.revoke(sessionIds, new Date(this.deps.now()));
     // A reused refresh token has already revoked its session in the store: list it anyway.
     await this.forget([...new Set([...ended, ...sessionIds])]);

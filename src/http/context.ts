@@ -22,7 +22,7 @@ export type ContextFor = (
 ) => Context;
 
 export interface ContextOptions {
-  readonly services: Pick<Services, 'sessions' | 'accounts' | 'deps'>;
+  readonly services: Pick<Services, 'sessions' | 'accounts' | 'signUp' | 'accountMail' | 'deps'>;
   readonly callerFor: CallerFor;
   readonly metrics: Pick<Metrics, 'guardDenied'>;
   /** trustProxyHops is TRUST_PROXY: how many proxies' X-Forwarded-For entries to believe. */
@@ -42,6 +42,8 @@ export function contextFor(options: ContextOptions): ContextFor {
     auth: callerFor(req.headers.authorization),
     sessions: services.sessions,
     accounts: services.accounts,
+    signUp: services.signUp,
+    accountMail: services.accountMail,
     audit: services.deps.audit,
     onGuardDenied,
     client: {

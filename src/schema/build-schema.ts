@@ -12,7 +12,9 @@ import { guardDirectives } from './directives/definitions';
 import { enforceGuards } from './directives/enforce-guards';
 import { AdminResolver } from './resolvers/admin.resolver';
 import { AuditResolver } from './resolvers/audit.resolver';
+import { AccountResolver } from './resolvers/account.resolver';
 import { AuthResolver } from './resolvers/auth.resolver';
+import { SessionResolver } from './resolvers/session.resolver';
 import { PublicResolver } from './resolvers/public.resolver';
 import { UserResolver } from './resolvers/user.resolver';
 import { DateTimeScalar } from './types/date-time.scalar';
@@ -52,6 +54,8 @@ export function buildDeclaredSchema(
       resolvers: [
         PublicResolver,
         AuthResolver,
+        AccountResolver,
+        SessionResolver,
         UserResolver,
         AdminResolver,
         AuditResolver,

@@ -3,6 +3,8 @@ import type { Accounts } from '../auth/accounts';
 import type { AuditLog } from '../auth/audit';
 import type { Caller } from '../auth/authenticate';
 import type { Sessions } from '../auth/sessions';
+import type { SignUp } from '../auth/sign-up';
+import type { AccountMail } from '../auth/account-mail';
 
 export interface Context {
   readonly auth: Caller;
@@ -10,6 +12,8 @@ export interface Context {
   readonly app?: unknown;
   readonly sessions: Sessions;
   readonly accounts: Accounts;
+  readonly signUp: SignUp;
+  readonly accountMail: AccountMail;
   readonly audit: AuditLog;
   /** Told about every refused guarded field (metrics); optional for tests. */
   readonly onGuardDenied?: (field: string, reason: string) => void;

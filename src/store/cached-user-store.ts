@@ -27,6 +27,13 @@ export class CachedUserStore implements UserStore {
     return user;
   }
 
+  /** Another instance may have changed the role a moment ago: the database, and remember it. */
+  async findCurrent(id: string): Promise<UserRecord | undefined> {
+    const user = await this.inner.findCurrent(id);
+    this.remember(user, id);
+    return user;
+  }
+
   passwordHashOf(id: string): Promise<string | undefined> {
     return this.inner.passwordHashOf(id);
   }

@@ -78,6 +78,8 @@ export interface UserStore {
   findByCanonicalUsername(canonical: CanonicalUsername): Promise<UserRecord | undefined>;
   /** May be answered from a cache (cached-user-store.ts): never use its passwordHash. */
   findById(id: string): Promise<UserRecord | undefined>;
+  /** Always read from the database: the role a new access token carries (refresh). */
+  findCurrent(id: string): Promise<UserRecord | undefined>;
   /** Always read from the database: the hash to check a password against. */
   passwordHashOf(id: string): Promise<string | undefined>;
   /** Throws DuplicateUsername when another account has the same canonical username. */

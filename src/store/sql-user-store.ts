@@ -40,6 +40,10 @@ export class SqlUserStore implements UserStore {
     return rows[0];
   }
 
+  findCurrent(id: string): Promise<UserRecord | undefined> {
+    return this.findById(id);
+  }
+
   async passwordHashOf(id: string): Promise<string | undefined> {
     if (!isUuid(id)) return undefined;
     const rows = await this.db

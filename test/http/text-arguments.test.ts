@@ -111,6 +111,8 @@ function fill(type: GraphQLInputType): unknown {
       return 1;
     case 'String':
       return 'not-the-password';
+    case 'Role':
+      return 'USER';
     default:
       throw new Error(`no fill for ${type.name}: teach this test the new type`);
   }

@@ -11,6 +11,7 @@ import { SqlAuditStore } from '../../store/audit-store';
 import { MemoryFailureCounter } from '../../store/failure-counter';
 import { migrate } from '../../store/migrations';
 import { MemoryRevocationList } from '../../store/revocations';
+import { SqlOneTimeCodeStore } from '../../store/sql-one-time-code-store';
 import { SqlSessionStore } from '../../store/sql-session-store';
 import { SqlUserStore } from '../../store/sql-user-store';
 import { CLOCK_TOLERANCE_SECONDS, type Principal } from '../access-tokens';
@@ -80,6 +81,20 @@ beforeAll(async () => {
       perAddress: 1000,
       refreshPerAddress: 1000,
       windowSeconds: 900,
+    },
+    codes: new SqlOneTimeCodeStore(db),
+    mailer: { send: async () => undefined, close: async () => undefined },
+    background: { run: (_what, job) => void job() },
+    accountOptions: {
+      signup: 'closed',
+      signupPerAddress: 1000,
+      mailPerAccount: 1000,
+      mailPerAddress: 1000,
+      windowSeconds: 900,
+      emailTokenTtlSeconds: 3600,
+      resetTokenTtlSeconds: 3600,
+      publicUrl: 'http://localhost:4000',
+      mailEnabled: true,
     },
     now: () => nowMs,
   };

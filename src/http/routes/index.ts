@@ -7,6 +7,7 @@ import type { Config } from '../../config';
 import type { Logger } from '../../logger';
 import type { Services } from '../../services';
 import type { Route } from '../dispatch';
+import { accountPageRoutes } from './account-pages';
 import { examplePageRoutes } from './example-page';
 import { healthRoute } from './health';
 import { jwksRoute } from './jwks';
@@ -14,8 +15,8 @@ import { metricsRoute } from './metrics';
 import { readinessRoute } from './readiness';
 
 export interface RouteTableOptions {
-  readonly config: Pick<Config, 'authCookie' | 'env' | 'metrics'>;
-  readonly services: Pick<Services, 'readiness' | 'keys'>;
+  readonly config: Pick<Config, 'authCookie' | 'env' | 'metrics' | 'trustProxyHops'>;
+  readonly services: Pick<Services, 'readiness' | 'keys' | 'accountMail'>;
   readonly registry: Registry;
   readonly logger: Logger;
   /** POST and GET /graphql (routes/graphql.ts), built by the caller with Apollo. */
@@ -28,6 +29,8 @@ export function routeTable(options: RouteTableOptions): Readonly<Record<string, 
     '/graphql': options.graphql,
     // The example web app of cookie mode (examples/web), never in production.
     ...(config.authCookie && config.env !== 'production' ? examplePageRoutes() : {}),
+    // What links in mail open (routes/account-pages.ts).
+    ...accountPageRoutes(services, config),
     '/healthz': healthRoute,
     '/metrics': metricsRoute(config.metrics, registry),
     '/readyz': readinessRoute(services.readiness, logger),

@@ -13,7 +13,7 @@ import { TokenPair } from '../types/token-pair.type';
  * never a valid token, and keeps the token out of page scripts. Without cookie mode the pair is
  * returned unchanged and no cookie is set.
  */
-function deliver(pair: TokenPairResult, ctx: Context): TokenPairResult {
+export function deliver(pair: TokenPairResult, ctx: Context): TokenPairResult {
   if (!ctx.refreshCookie) return pair;
   ctx.refreshCookie.set(pair.refreshToken, pair.refreshExpiresIn);
   return { ...pair, refreshToken: '' };

@@ -1,4 +1,6 @@
-import { Arg, Ctx, ID, Int, Mutation, Query, Resolver } from 'type-graphql';
+import { Arg, Ctx, FieldResolver, ID, Int, Mutation, Query, Resolver, Root } from 'type-graphql';
+import { ADMIN_ROLE } from '../../auth/roles';
+import { Unauthenticated } from '../../auth/errors';
 import { Auth, HasRole } from '../decorators';
 import type { UserRecord } from '../../store/ports';
 import type { Context } from '../context';
@@ -7,8 +9,25 @@ import { RoleType } from '../types/role.type';
 import type { Role } from '../../auth/roles';
 import { User } from '../types/user.type';
 
-@Resolver()
+@Resolver(() => User)
 export class UserResolver {
+  /**
+   * An address is personal: any field that returns a User (an app's `author`, say) would
+   * otherwise show it to every caller. Only the account itself and admins see it; to anyone
+   * else it is null.
+   */
+  @FieldResolver(() => String, {
+    nullable: true,
+    description: 'Only the account itself and admins see it; null for anyone else, or when unset.',
+  })
+  async email(@Root() user: UserRecord, @Ctx() ctx: Context): Promise<string | null> {
+    if (user.email === null) return null;
+    const caller = await ctx.auth.resolve();
+    if (caller instanceof Unauthenticated) return null;
+    const admin = ctx.accounts.roles.includesAny(caller.role, [ADMIN_ROLE]);
+    return caller.userId === user.id || admin ? user.email : null;
+  }
+
   @Auth()
   @Query(() => User, { description: 'The account of the Bearer token.' })
   me(@Ctx() ctx: Context): Promise<UserRecord> {
@@ -61,6 +80,19 @@ export class UserResolver {
     @Ctx() ctx: Context,
   ): Promise<UserRecord> {
     return ctx.accounts.createUser(input, ctx.client);
+  }
+
+  @HasRole('ADMIN')
+  @Mutation(() => User, {
+    description:
+      "Ends every session of the user: their tokens carry the old role. Not one's own role, nor ADMIN of the last active admin.",
+  })
+  setUserRole(
+    @Arg('id', () => ID) id: string,
+    @Arg('role', () => RoleType) role: Role,
+    @Ctx() ctx: Context,
+  ): Promise<UserRecord> {
+    return ctx.accounts.setUserRole(id, role, ctx.auth.principal(), ctx.client);
   }
 
   @HasRole('ADMIN')

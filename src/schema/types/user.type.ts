@@ -20,4 +20,10 @@ export class User {
 
   @Field(() => Date)
   createdAt!: Date;
+
+  /** Resolved by UserResolver.email: only its owner and admins see it. */
+  email!: string | null;
+
+  @Field(() => Boolean, { description: 'Whether a verification link mailed to `email` came back.' })
+  emailVerified!: boolean;
 }
