@@ -79,7 +79,11 @@ export class UserResolver {
     @Arg('input', () => CreateUserInput) input: CreateUserInput,
     @Ctx() ctx: Context,
   ): Promise<UserRecord> {
-    return ctx.accounts.createUser(input, ctx.client);
+    const { username, password, role, email } = input;
+    return ctx.accounts.createUser(
+      { username, password, role, email: email ?? undefined },
+      ctx.client,
+    );
   }
 
   @HasRole('ADMIN')

@@ -14,4 +14,10 @@ export class CreateUserInput {
 
   @Field(() => RoleType, { defaultValue: DEFAULT_ROLE })
   role!: Role;
+
+  @Field(() => String, {
+    nullable: true,
+    description: 'Optional; unverified until its owner uses requestEmailVerification.',
+  })
+  email?: string | null;
 }
