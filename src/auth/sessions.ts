@@ -5,7 +5,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { Principal } from './access-tokens';
-import { signAccessToken } from './access-tokens';
+import { accessTokenLifetimeSeconds, signAccessToken } from './access-tokens';
 import type { AuthDeps } from './deps';
 import { Forbidden, RateLimited, Unauthenticated } from './errors';
 import { isCleanText } from './input-text';
@@ -18,7 +18,6 @@ import {
 } from './refresh-tokens';
 import type { CanonicalUsername, UserRecord } from '../store/ports';
 import { canonicalUsername } from './usernames';
-import { CLOCK_TOLERANCE_SECONDS } from './access-tokens';
 
 export interface TokenPair {
   readonly accessToken: string;
@@ -232,7 +231,7 @@ export class Sessions {
   private async forget(sessionIds: string[]): Promise<void> {
     if (sessionIds.length === 0) return;
     const { accessTokens, now } = this.deps;
-    const until = Math.ceil(now() / 1000) + accessTokens.ttlSeconds + CLOCK_TOLERANCE_SECONDS;
+    const until = Math.ceil(now() / 1000) + accessTokenLifetimeSeconds(accessTokens.ttlSeconds);
     await this.deps.revocations.add(sessionIds, until);
   }
 

@@ -27,7 +27,10 @@ export type RecentRevocations = (
 ) => Promise<{ id: string; untilSeconds: number }[]>;
 
 export interface MirrorOptions {
-  /** How long an access token can live (TTL + clock tolerance): how far back a resync looks. */
+  /**
+   * How long an access token can be accepted (accessTokenLifetimeSeconds in src/auth): how far
+   * back a resync looks.
+   */
   readonly lifetimeMs: number;
   readonly now: () => number;
 }
