@@ -3,7 +3,7 @@
  * Every change that takes access away ends sessions through Sessions, so no token outlives it.
  */
 import type { Principal } from './access-tokens';
-import type { EventClient } from './audit';
+import type { ClientInfo } from './client';
 import type { AuthDeps } from './deps';
 import { BadUserInput, Unauthenticated } from './errors';
 import { checkText } from './input-text';
@@ -32,7 +32,7 @@ export class Accounts {
 
   async createUser(
     input: { username: string; password: string; role: Role },
-    client?: EventClient,
+    client?: ClientInfo,
   ): Promise<UserRecord> {
     checkText(input.username, 'A username');
     const roles = this.deps.accessTokens.roles ?? RoleOrder.DEFAULT;
@@ -72,7 +72,7 @@ export class Accounts {
     principal: Principal,
     currentPassword: string,
     newPassword: string,
-    client?: EventClient,
+    client?: ClientInfo,
   ): Promise<true> {
     const user = await this.currentUser(principal);
     checkPasswordPolicy(newPassword);
@@ -100,7 +100,7 @@ export class Accounts {
     userId: string,
     active: boolean,
     actor: Principal | undefined,
-    client?: EventClient,
+    client?: ClientInfo,
   ): Promise<UserRecord> {
     checkText(userId, 'An id');
     if (!active && userId === actor?.userId) {

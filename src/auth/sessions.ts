@@ -6,10 +6,11 @@
 import { randomUUID } from 'node:crypto';
 import type { Principal } from './access-tokens';
 import { accessTokenLifetimeSeconds, signAccessToken } from './access-tokens';
+import type { ClientInfo } from './client';
 import type { AuthDeps } from './deps';
 import { Forbidden, RateLimited, Unauthenticated } from './errors';
 import { isCleanText } from './input-text';
-import { RateLimits, type ClientInfo } from './rate-limits';
+import { RateLimits } from './rate-limits';
 import {
   hashRefreshToken,
   issueRefreshToken,
