@@ -1,6 +1,7 @@
 /**
- * Two projects: every test on the embedded database, and the behaviour, contract and scale
- * tests again on PostgreSQL + Redis when TEST_DATABASE_URL and TEST_REDIS_URL are set.
+ * Two projects: every test on the embedded database, and the behaviour, contract, scale,
+ * library and security tests again on PostgreSQL + Redis when TEST_DATABASE_URL and
+ * TEST_REDIS_URL are set.
  */
 const transform = {
   '^.+\\.ts$': [
@@ -42,6 +43,7 @@ const postgres = {
     '<rootDir>/test/contracts/**/*.test.ts',
     '<rootDir>/test/scale/**/*.test.ts',
     '<rootDir>/test/library/**/*.test.ts',
+    '<rootDir>/test/security/**/*.test.ts',
     '<rootDir>/examples/notes/test/**/*.test.ts',
   ],
   setupFiles: [...base.setupFiles, '<rootDir>/test/support/backend-postgres.ts'],

@@ -13,7 +13,7 @@ import { SmtpMailer } from './mail/smtp-mailer';
 import { SqlOneTimeCodeStore } from './store/sql-one-time-code-store';
 import { AuditLog, type AuthEventType } from './auth/audit';
 import { SqlAuditStore } from './store/audit-store';
-import { CLOCK_TOLERANCE_SECONDS } from './auth/access-tokens';
+import { accessTokenLifetimeSeconds } from './auth/access-tokens';
 import type { AuthDeps } from './auth/deps';
 import { loadSigningKeys, type SigningKeys } from './auth/keys';
 import { PasswordHasher } from './auth/passwords';
@@ -196,7 +196,7 @@ export async function openServices(
       notes,
       prune: async () => {
         // Kept past expiry for as long as reuse detection and the revocation list need them.
-        const horizon = now() - (config.accessTokenTtlSeconds + CLOCK_TOLERANCE_SECONDS) * 1000;
+        const horizon = now() - accessTokenLifetimeSeconds(config.accessTokenTtlSeconds) * 1000;
         const sessions = await sessionStore.prune(new Date(horizon), PRUNE_BATCH);
         const events = await deps.audit.prune(config.auditRetentionSeconds, PRUNE_BATCH);
         const used = await codes.prune(new Date(now()), PRUNE_BATCH);
@@ -250,7 +250,7 @@ async function openRevocations(
   now: () => number,
   onError: (what: string, error: unknown) => void,
 ): Promise<RevocationList> {
-  const lifetimeMs = (config.accessTokenTtlSeconds + CLOCK_TOLERANCE_SECONDS) * 1000;
+  const lifetimeMs = accessTokenLifetimeSeconds(config.accessTokenTtlSeconds) * 1000;
   const recent = async (sinceMs: number) =>
     (await sessions.revokedSince(new Date(sinceMs))).map(({ id, revokedAt }) => ({
       id,

@@ -11,7 +11,7 @@ beforeAll(async () => {
 afterAll(() => services.close());
 
 const password = async () => 'a long enough password';
-const client = { address: '127.0.0.1' };
+const client = { address: '127.0.0.1', requestId: 'cli-test' };
 
 describe('the admin command line', () => {
   it('creates an admin with the password from stdin, and the admin can log in', async () => {

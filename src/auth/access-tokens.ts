@@ -36,6 +36,16 @@ export interface AccessTokenOptions {
 
 /** Clock skew allowed between instances, for exp and nbf (RFC 7519 §4.1.4 "some small leeway"). */
 export const CLOCK_TOLERANCE_SECONDS = 5;
+
+/**
+ * How long an access token issued now can still be accepted: its TTL, plus the tolerance
+ * checkClaims grants past `exp`. What must outlast the token is kept at least this long: the
+ * revocation of its session, and the ended session a revocation list reloads it from.
+ */
+export function accessTokenLifetimeSeconds(ttlSeconds: number): number {
+  return ttlSeconds + CLOCK_TOLERANCE_SECONDS;
+}
+
 /** Far above any token we issue (~400 bytes); stops work on absurd input before any parsing. */
 const MAX_TOKEN_LENGTH = 4096;
 const ACCESS_TOKEN_TYPE = 'at+jwt';

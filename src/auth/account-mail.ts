@@ -20,7 +20,8 @@ import { resetMessage, verificationMessage } from './mail';
 import { hashCode, issueCode, isWellFormedCode } from './one-time-codes';
 import { checkPasswordPolicy } from './passwords';
 import { checkPasswordStrength } from './password-strength';
-import { addressKey, countAttempt, type ClientInfo } from './rate-limits';
+import type { ClientInfo } from './client';
+import { addressKey, countAttempt } from './rate-limits';
 import type { Sessions } from './sessions';
 import type { UserRecord } from '../store/ports';
 

@@ -3,7 +3,7 @@
  * Every change that takes access away ends sessions through Sessions, so no token outlives it.
  */
 import type { Principal } from './access-tokens';
-import type { EventClient } from './audit';
+import type { ClientInfo } from './client';
 import type { AuthDeps } from './deps';
 import { BadUserInput, Unauthenticated } from './errors';
 import { checkText } from './input-text';
@@ -51,7 +51,7 @@ export class Accounts {
    */
   async createUser(
     input: { username: string; password: string; role: Role; email?: string },
-    client?: EventClient,
+    client?: ClientInfo,
     options: { chosenByUser?: boolean } = {},
   ): Promise<UserRecord> {
     return this.createPrepared(
@@ -61,7 +61,7 @@ export class Accounts {
   }
 
   /** Stores an account that prepareUser checked; BadUserInput when its name or address is taken. */
-  async createPrepared(user: NewUser, client?: EventClient): Promise<UserRecord> {
+  async createPrepared(user: NewUser, client?: ClientInfo): Promise<UserRecord> {
     try {
       const created = await this.deps.users.create(user);
       await this.deps.audit.record('USER_CREATED', { userId: created.id, client });
@@ -118,7 +118,7 @@ export class Accounts {
     principal: Principal,
     currentPassword: string,
     newPassword: string,
-    client?: EventClient,
+    client?: ClientInfo,
   ): Promise<true> {
     const user = await this.currentUser(principal);
     checkPasswordPolicy(newPassword);
@@ -147,7 +147,7 @@ export class Accounts {
     userId: string,
     active: boolean,
     actor: Principal | undefined,
-    client?: EventClient,
+    client?: ClientInfo,
   ): Promise<UserRecord> {
     checkText(userId, 'An id');
     if (!active && userId === actor?.userId) {
@@ -177,7 +177,7 @@ export class Accounts {
     userId: string,
     role: Role,
     actor: Principal,
-    client?: EventClient,
+    client?: ClientInfo,
   ): Promise<UserRecord> {
     checkText(userId, 'An id');
     const roles = this.deps.accessTokens.roles ?? RoleOrder.DEFAULT;

@@ -8,6 +8,7 @@
  * audit insert failed. Such failures are reported to `onError` (the server logs them).
  */
 import type { AuditStore, AuthEventRecord } from '../store/audit-store';
+import type { ClientInfo } from './client';
 import { checkText } from './input-text';
 
 export const AUTH_EVENT_TYPES = [
@@ -37,15 +38,10 @@ export const AUTH_EVENT_TYPES = [
 ] as const;
 export type AuthEventType = (typeof AUTH_EVENT_TYPES)[number];
 
-export interface EventClient {
-  readonly address: string;
-  readonly userAgent?: string;
-}
-
 export interface AuditEvent {
   readonly userId?: string;
   readonly sessionId?: string;
-  readonly client?: EventClient;
+  readonly client?: ClientInfo;
   /** The canonical username a login named (usernames.ts), if it has one. */
   readonly username?: string;
   /**

@@ -1,4 +1,7 @@
-/** What the auth use cases are built from; services.ts wires the real ones, tests their own. */
+/**
+ * What the auth use cases are built from, as parameters: openServices (src/services.ts) builds
+ * the real ones for the server and the admin CLI, and tests build their own.
+ */
 import type { FailureCounter } from '../store/failure-counter';
 import type { RevocationList } from '../store/revocations';
 import type { OneTimeCodeStore, SessionStore, UserStore } from '../store/ports';

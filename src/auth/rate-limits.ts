@@ -25,16 +25,12 @@
 import { createHash } from 'node:crypto';
 import { isIPv6 } from 'node:net';
 import type { FailureCounter } from '../store/failure-counter';
+import type { ClientInfo } from './client';
 import { RateLimited, Unauthenticated } from './errors';
 import { canonicalUsername } from './usernames';
 
-/** Who is asking, as far as the transport can tell (server.ts fills it in). */
-export interface ClientInfo {
-  /** The client's IP address: the socket's, or X-Forwarded-For as far as TRUST_PROXY allows. */
-  readonly address: string;
-  /** For the audit log only. */
-  readonly userAgent?: string;
-}
+/** What the limits know of a client: its address, nothing else. */
+type Address = Pick<ClientInfo, 'address'>;
 
 /** The limits, per LOGIN_FAILURE_WINDOW (config.ts has the defaults and their reasons). */
 export interface LoginLimits {
@@ -61,15 +57,15 @@ export function loginUserKey(username: string): string {
     : `login:user:#${createHash('sha256').update(username).digest('base64url')}`;
 }
 
-export function loginAddressKey(client: ClientInfo): string {
+export function loginAddressKey(client: Address): string {
   return `login:address:${addressKey(client.address)}`;
 }
 
-export function loginPairKey(username: string, client: ClientInfo): string {
+export function loginPairKey(username: string, client: Address): string {
   return `login:pair:${addressKey(client.address)}:${loginUserKey(username)}`;
 }
 
-export function refreshAddressKey(client: ClientInfo): string {
+export function refreshAddressKey(client: Address): string {
   return `refresh:address:${addressKey(client.address)}`;
 }
 
@@ -99,7 +95,7 @@ export class RateLimits {
    * Runs `attempt` (the password check) unless a limit of the pair, the username or the address
    * is reached. An Unauthenticated error from it counts for all three; success resets the pair.
    */
-  login<T>(username: string, client: ClientInfo, attempt: () => Promise<T>): Promise<T> {
+  login<T>(username: string, client: Address, attempt: () => Promise<T>): Promise<T> {
     const pair = loginPairKey(username, client);
     const rules: Rule[] = [
       { key: pair, max: this.limits.perPair, inFlight: 'failures' },
@@ -126,7 +122,7 @@ export class RateLimits {
    * malformed token counts (TOKEN_INVALID): that is what guessing looks like. An expired or
    * ended token was ours, and a shared address has many clients whose tokens went stale.
    */
-  refresh<T>(client: ClientInfo, attempt: () => Promise<T>): Promise<T> {
+  refresh<T>(client: Address, attempt: () => Promise<T>): Promise<T> {
     const rule: Rule = {
       key: refreshAddressKey(client),
       max: this.limits.refreshPerAddress,

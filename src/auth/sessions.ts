@@ -5,12 +5,13 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { Principal } from './access-tokens';
-import { signAccessToken } from './access-tokens';
+import { accessTokenLifetimeSeconds, signAccessToken } from './access-tokens';
+import type { ClientInfo } from './client';
 import type { AuthDeps } from './deps';
 import { BadUserInput, Forbidden, RateLimited, Unauthenticated } from './errors';
 import { ADMIN_ROLE, RoleOrder } from './roles';
 import { isCleanText } from './input-text';
-import { RateLimits, type ClientInfo } from './rate-limits';
+import { RateLimits } from './rate-limits';
 import {
   hashRefreshToken,
   issueRefreshToken,
@@ -19,7 +20,6 @@ import {
 } from './refresh-tokens';
 import type { CanonicalUsername, SessionRecord, UserRecord } from '../store/ports';
 import { canonicalUsername } from './usernames';
-import { CLOCK_TOLERANCE_SECONDS } from './access-tokens';
 
 export interface TokenPair {
   readonly accessToken: string;
@@ -277,7 +277,7 @@ export class Sessions {
   private async forget(sessionIds: string[]): Promise<void> {
     if (sessionIds.length === 0) return;
     const { accessTokens, now } = this.deps;
-    const until = Math.ceil(now() / 1000) + accessTokens.ttlSeconds + CLOCK_TOLERANCE_SECONDS;
+    const until = Math.ceil(now() / 1000) + accessTokenLifetimeSeconds(accessTokens.ttlSeconds);
     await this.deps.revocations.add(sessionIds, until);
   }
 

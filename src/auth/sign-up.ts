@@ -12,7 +12,8 @@ import type { AuthDeps } from './deps';
 import { BadUserInput, Forbidden, RateLimited } from './errors';
 import { checkText } from './input-text';
 import { hashCode, issueCode, isWellFormedCode } from './one-time-codes';
-import { addressKey, countAttempt, type ClientInfo } from './rate-limits';
+import type { ClientInfo } from './client';
+import { addressKey, countAttempt } from './rate-limits';
 import { DEFAULT_ROLE, RoleOrder, type Role } from './roles';
 import type { Sessions, TokenPair } from './sessions';
 

@@ -4,17 +4,11 @@
  * runs. `didResolveOperation` runs after validation and before execution, which is that moment.
  */
 import type { ApolloServerPlugin, GraphQLRequestListener } from '@apollo/server';
-import {
-  GraphQLError,
-  Kind,
-  type FragmentDefinitionNode,
-  type GraphQLObjectType,
-  type GraphQLSchema,
-  type SelectionSetNode,
-} from 'graphql';
+import { GraphQLError, type GraphQLObjectType, type GraphQLSchema } from 'graphql';
 import { AuthError, type AnyAuthError } from '../auth/errors';
 import type { Context } from '../schema/context';
 import { enforceFor, fieldRequirement, type Guard } from '../schema/directives/guards';
+import { documentFragments, rootFields } from '../schema/limits/walk';
 import { authErrorExtensions } from '../schema/to-graphql-error';
 
 export function mutationGuardPlugin(schema: GraphQLSchema): ApolloServerPlugin<Context> {
@@ -25,12 +19,8 @@ export function mutationGuardPlugin(schema: GraphQLSchema): ApolloServerPlugin<C
   const listener: GraphQLRequestListener<Context> = {
     async didResolveOperation({ operation, document, contextValue }) {
       if (operation?.operation !== 'mutation') return;
-      const fragments = new Map<string, FragmentDefinitionNode>();
-      for (const definition of document.definitions) {
-        if (definition.kind === Kind.FRAGMENT_DEFINITION)
-          fragments.set(definition.name.value, definition);
-      }
-      for (const name of rootFieldNames(operation.selectionSet, fragments, new Set())) {
+      for (const field of rootFields(operation, documentFragments(document))) {
+        const name = field.name.value;
         try {
           const guards = guardsByField.get(name) ?? [];
           // Public fields need no token: verify only when a guard asks (lazy, as in queries).
@@ -58,26 +48,4 @@ function mutationGuards(schema: GraphQLSchema, mutation: GraphQLObjectType): Map
     guards.set(name, [...fieldRequirement(schema, mutation, name, field).guards]);
   }
   return guards;
-}
-
-/** Field names at the root of the operation, through fragments and inline fragments. */
-function rootFieldNames(
-  selectionSet: SelectionSetNode,
-  fragments: Map<string, FragmentDefinitionNode>,
-  visited: Set<string>,
-): string[] {
-  const names: string[] = [];
-  for (const selection of selectionSet.selections) {
-    if (selection.kind === Kind.FIELD) names.push(selection.name.value);
-    else if (selection.kind === Kind.INLINE_FRAGMENT) {
-      names.push(...rootFieldNames(selection.selectionSet, fragments, visited));
-    } else {
-      const fragment = fragments.get(selection.name.value);
-      if (fragment && !visited.has(fragment.name.value)) {
-        visited.add(fragment.name.value);
-        names.push(...rootFieldNames(fragment.selectionSet, fragments, visited));
-      }
-    }
-  }
-  return names;
 }

@@ -2,6 +2,7 @@
 import type { Accounts } from '../auth/accounts';
 import type { AuditLog } from '../auth/audit';
 import type { Caller } from '../auth/authenticate';
+import type { ClientInfo } from '../auth/client';
 import type { Sessions } from '../auth/sessions';
 import type { SignUp } from '../auth/sign-up';
 import type { AccountMail } from '../auth/account-mail';
@@ -18,7 +19,7 @@ export interface Context {
   /** Told about every refused guarded field (metrics); optional for tests. */
   readonly onGuardDenied?: (field: string, reason: string) => void;
   /** Who is asking, as the transport tells (src/http/context.ts): for rate limits and logs. */
-  readonly client: RequestClient;
+  readonly client: ClientInfo;
   /**
    * The refresh-token cookie of this request and response; present only in cookie mode
    * (AUTH_COOKIE=true). The resolvers decide between cookie and response body.
@@ -39,12 +40,4 @@ export interface RefreshCookie {
    * headers a cross-site form cannot send, so a mutation using the cookie requires one (CSRF).
    */
   readonly preflighted: boolean;
-}
-
-export interface RequestClient {
-  /** The socket's address, or X-Forwarded-For as far as TRUST_PROXY allows. */
-  readonly address: string;
-  readonly userAgent: string | undefined;
-  /** The x-request-id of this request (the caller's when sane, else generated). */
-  readonly requestId: string;
 }

@@ -1,9 +1,10 @@
 /**
  * Failed-attempt counters for the rate limits (src/auth/rate-limits.ts): a fixed window per key.
  *
- * The port is small and storage-agnostic so that a shared implementation (Redis: INCR + EXPIRE
- * on the first hit, TTL for retryAfter) can replace the in-process one for several instances.
- * Implementations throw StoreUnavailable when their store does not answer; callers fail closed.
+ * The port is small and storage-agnostic, so that one process counts in memory (below) and
+ * several instances count together in Redis (redis-failure-counter.ts) under the same policy.
+ * Redis being away must not stop logins, so the Redis one counts in this process's memory until
+ * it answers again: counters never throw, and the limits hold per instance meanwhile.
  */
 export interface FailureCount {
   /** Failures in the current window; 0 when there is none. */
@@ -17,7 +18,7 @@ export interface FailureCounter {
   hit(key: string, windowSeconds: number, nowMs: number): Promise<FailureCount>;
   /** The current count, without counting. */
   peek(key: string, nowMs: number): Promise<FailureCount>;
-  /** Forgets the key (a successful login resets its username). */
+  /** Forgets the key (a successful login resets its (username, address) pair). */
   reset(key: string): Promise<void>;
   close(): Promise<void>;
 }
@@ -74,7 +75,7 @@ export class MemoryFailureCounter implements FailureCounter {
     this.windows.clear();
   }
 
-  /** Keys held now (for tests and metrics). */
+  /** Keys held now (for tests). */
   get size(): number {
     return this.windows.size;
   }

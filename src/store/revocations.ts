@@ -27,7 +27,10 @@ export type RecentRevocations = (
 ) => Promise<{ id: string; untilSeconds: number }[]>;
 
 export interface MirrorOptions {
-  /** How long an access token can live (TTL + clock tolerance): how far back a resync looks. */
+  /**
+   * How long an access token can be accepted (accessTokenLifetimeSeconds in src/auth): how far
+   * back a resync looks.
+   */
   readonly lifetimeMs: number;
   readonly now: () => number;
 }
@@ -35,7 +38,11 @@ export interface MirrorOptions {
 /** Commits land after the timestamp they write; polls overlap by this much to catch them. */
 const POLL_OVERLAP_MS = 5000;
 
-/** One process: the embedded database, or a single instance on PostgreSQL. */
+/**
+ * One process on the embedded database: no other process can open it (memory:// lives in this
+ * one; a data directory is locked, data-dir-lock.ts), so no one else ends its sessions. Also
+ * the mirror inside the other two lists.
+ */
 export class MemoryRevocationList implements RevocationList {
   private readonly revoked = new Map<string, number>();
   private sweepAt = 0;

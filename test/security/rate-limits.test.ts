@@ -1,15 +1,34 @@
 /**
  * The failure counter (src/store/failure-counter.ts) and the policy on top of it
  * (src/auth/rate-limits.ts), without a server: windows, expiry, bounded memory, the pair,
- * username and address limits, and concurrent attempts.
+ * username and address limits, and concurrent attempts. On the postgres+redis project the
+ * counter is the one several instances share, in Redis; else the in-process one.
  */
 import { RateLimited, Unauthenticated } from '../../src/auth/errors';
 import { RateLimits, type LoginLimits } from '../../src/auth/rate-limits';
-import { MemoryFailureCounter } from '../../src/store/failure-counter';
+import { MemoryFailureCounter, type FailureCounter } from '../../src/store/failure-counter';
+import { RedisFailureCounter } from '../../src/store/redis-failure-counter';
+import { openTestRedis, postgresBackendEnabled } from '../support/postgres';
 
-describe('MemoryFailureCounter', () => {
+const drops: (() => Promise<void>)[] = [];
+/** What the Redis counter survived by counting in memory instead: a test on Redis wants none. */
+const storeErrors: string[] = [];
+afterEach(async () => {
+  await Promise.all(drops.splice(0).map((drop) => drop()));
+  expect(storeErrors.splice(0)).toEqual([]);
+});
+
+/** A fresh counter of the backend this project tests. */
+async function projectCounter(): Promise<FailureCounter> {
+  if (!postgresBackendEnabled()) return new MemoryFailureCounter();
+  const { redis, drop } = await openTestRedis();
+  drops.push(drop);
+  return new RedisFailureCounter(redis, (what) => void storeErrors.push(what));
+}
+
+describe('the failure counter', () => {
   it('counts in a fixed window and forgets it when it ends', async () => {
-    const counter = new MemoryFailureCounter();
+    const counter = await projectCounter();
     expect(await counter.peek('k', 0)).toEqual({ count: 0, retryAfterSeconds: 0 });
     expect(await counter.hit('k', 60, 0)).toEqual({ count: 1, retryAfterSeconds: 60 });
     expect(await counter.hit('k', 60, 30_000)).toEqual({ count: 2, retryAfterSeconds: 30 });
@@ -19,7 +38,9 @@ describe('MemoryFailureCounter', () => {
     await counter.reset('k');
     expect(await counter.peek('k', 60_001)).toEqual({ count: 0, retryAfterSeconds: 0 });
   });
+});
 
+describe('MemoryFailureCounter', () => {
   it('sweeps expired windows and never holds more than maxKeys', async () => {
     const counter = new MemoryFailureCounter({ maxKeys: 100, sweepIntervalMs: 1000 });
     for (let i = 0; i < 1000; i++) await counter.hit(`flood-${i}`, 60, 0);
@@ -36,9 +57,9 @@ describe('MemoryFailureCounter', () => {
 });
 
 describe('RateLimits', () => {
-  const setup = (limits: Partial<LoginLimits> = {}) => {
+  const setup = async (limits: Partial<LoginLimits> = {}) => {
     let now = 1_000_000;
-    const counter = new MemoryFailureCounter();
+    const counter = await projectCounter();
     const rateLimits = new RateLimits(
       counter,
       {
@@ -62,7 +83,7 @@ describe('RateLimits', () => {
   };
 
   it('refuses a (username, address) pair past its limit without running the attempt, with retryAfter', async () => {
-    const { limits, advance } = setup();
+    const { limits, advance } = await setup();
     for (let i = 0; i < 3; i++) {
       await expect(limits.login('bob', client, fail)).rejects.toBeInstanceOf(Unauthenticated);
     }
@@ -79,7 +100,7 @@ describe('RateLimits', () => {
   });
 
   it('resets the pair on success, but neither the username nor the address', async () => {
-    const { limits, counter } = setup();
+    const { limits, counter } = await setup();
     await expect(limits.login('bob', client, fail)).rejects.toBeInstanceOf(Unauthenticated);
     await expect(limits.login('bob', client, ok)).resolves.toBe('ok');
     expect((await counter.peek('login:pair:203.0.113.1:login:user:bob', 1_000_000)).count).toBe(0);
@@ -88,7 +109,7 @@ describe('RateLimits', () => {
   });
 
   it('slows guessing from many addresses: past perUsername, the account is refused everywhere', async () => {
-    const { limits } = setup();
+    const { limits } = await setup();
     for (const address of ['10.0.0.1', '10.0.0.2']) {
       for (let i = 0; i < 3; i++) {
         await expect(limits.login('bob', { address }, fail)).rejects.toBeInstanceOf(
@@ -102,7 +123,7 @@ describe('RateLimits', () => {
   });
 
   it('stops a client spraying many usernames at perAddress, but not an office’s typos', async () => {
-    const { limits } = setup();
+    const { limits } = await setup();
     // Five users behind one address each mistype once: the others still log in.
     for (let i = 0; i < 5; i++) {
       await expect(limits.login(`user${i}`, client, fail)).rejects.toBeInstanceOf(Unauthenticated);
@@ -116,14 +137,14 @@ describe('RateLimits', () => {
   });
 
   it('counts a name that is no one’s on its pair and address only', async () => {
-    const { limits, counter } = setup();
+    const { limits, counter } = await setup();
     await expect(limits.login('b\u200Bob', client, fail)).rejects.toBeInstanceOf(Unauthenticated);
     expect((await counter.peek('login:user:bob', 1_000_000)).count).toBe(0);
     expect((await counter.peek('login:address:203.0.113.1', 1_000_000)).count).toBe(1);
   });
 
   it('counts only Unauthenticated failures, not other errors', async () => {
-    const { limits, counter } = setup();
+    const { limits, counter } = await setup();
     await expect(
       limits.login('bob', client, () => Promise.reject(new Error('db down'))),
     ).rejects.toThrow('db down');
@@ -131,7 +152,7 @@ describe('RateLimits', () => {
   });
 
   it('lets no more concurrent guesses at one account through than failures remain', async () => {
-    const { limits } = setup();
+    const { limits } = await setup();
     let started = 0;
     const slowFail = async () => {
       started += 1;
@@ -150,7 +171,7 @@ describe('RateLimits', () => {
   });
 
   it('never refuses concurrent logins of different users from one address (default limits)', async () => {
-    const { limits } = setup({ perPair: 5, perUsername: 50, perAddress: 100 });
+    const { limits } = await setup({ perPair: 5, perUsername: 50, perAddress: 100 });
     const results = await Promise.allSettled(
       Array.from({ length: 8 }, (_, i) => limits.login(`user${i}`, client, slowly(ok))),
     );
@@ -158,7 +179,7 @@ describe('RateLimits', () => {
   });
 
   it('bounds the attempts in flight from one address by perAddress', async () => {
-    const { limits } = setup();
+    const { limits } = await setup();
     const results = await Promise.allSettled(
       Array.from({ length: 12 }, (_, i) => limits.login(`user${i}`, client, slowly(ok))),
     );
@@ -166,7 +187,7 @@ describe('RateLimits', () => {
   });
 
   it('keys refreshes per address, apart from logins, and counts only unknown tokens', async () => {
-    const { limits } = setup();
+    const { limits } = await setup();
     // An office's stale tokens: expired or ended sessions are not guesses.
     for (let i = 0; i < 10; i++) {
       const stale = () =>
@@ -183,7 +204,7 @@ describe('RateLimits', () => {
   });
 
   it('never refuses concurrent valid refreshes from one address for each other', async () => {
-    const { limits } = setup();
+    const { limits } = await setup();
     const results = await Promise.allSettled(
       Array.from({ length: 8 }, () => limits.refresh(client, slowly(ok))),
     );

@@ -17,6 +17,7 @@ import {
   REQUEST_TIMEOUT_SECONDS,
 } from '../../src/http/http-timeouts';
 import { startTestServer, type TestServer } from '../support/harness';
+import { createTestBackend, postgresBackendEnabled } from '../support/postgres';
 import { START_TIMEOUT_MS, postGraphQL } from './support';
 
 const SHORT = { headersSeconds: 0.5, requestSeconds: 1.5, keepAliveSeconds: 0.5 };
@@ -176,6 +177,8 @@ describe('the production limits', () => {
   );
 
   it('cut off slow headers on the real server (npm start) after 10 s', async () => {
+    // On the postgres+redis project the real server runs on them too, as it would deployed.
+    const backend = postgresBackendEnabled() ? await createTestBackend() : undefined;
     const child = spawn(process.execPath, ['--require', 'tsx/cjs', 'src/main.ts'], {
       cwd: join(__dirname, '..', '..'),
       env: {
@@ -186,6 +189,7 @@ describe('the production limits', () => {
         HOST: '127.0.0.1',
         PORT: '0',
         BCRYPT_COST: '4',
+        ...backend?.env,
       },
       stdio: ['ignore', 'ignore', 'pipe'],
     });
@@ -210,6 +214,7 @@ describe('the production limits', () => {
       expect(closed.seconds).toBeLessThan(HEADERS_TIMEOUT_SECONDS + 3);
     } finally {
       child.kill('SIGKILL');
+      await backend?.drop();
     }
   }, 90_000);
 });

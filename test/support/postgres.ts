@@ -4,6 +4,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { Client } from 'pg';
+import { openRedis, type RedisConnections } from '../../src/store/redis';
 
 export interface TestBackend {
   /** Environment for loadConfig: DATABASE_URL, REDIS_URL, REDIS_KEY_PREFIX. */
@@ -38,6 +39,23 @@ export async function createTestBackend(): Promise<TestBackend> {
     env: { DATABASE_URL: database.url, REDIS_URL: redisUrl, REDIS_KEY_PREFIX: prefix },
     drop: async () => {
       await database.drop();
+      await deleteRedisKeys(redisUrl, prefix);
+    },
+  };
+}
+
+/** Redis connections under a fresh key prefix, for a store tested without a server. */
+export async function openTestRedis(): Promise<{
+  readonly redis: RedisConnections;
+  drop(): Promise<void>;
+}> {
+  const redisUrl = requireEnv('TEST_REDIS_URL');
+  const prefix = `test:${randomBytes(6).toString('hex')}:`;
+  const redis = await openRedis(redisUrl, prefix);
+  return {
+    redis,
+    drop: async () => {
+      await redis.close();
       await deleteRedisKeys(redisUrl, prefix);
     },
   };

@@ -8,6 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { JwtAlgorithm } from '../../config';
 import {
+  accessTokenLifetimeSeconds,
   CLOCK_TOLERANCE_SECONDS,
   signAccessToken,
   verifyAccessToken,
@@ -141,6 +142,16 @@ describe.each(['HS256', 'RS256', 'ES256', 'EdDSA'] as const)('%s', (algorithm) =
     expect(
       thrownBy(() => verifyAccessToken(options, token, exp + CLOCK_TOLERANCE_SECONDS)),
     ).toMatchObject(EXPIRED);
+  });
+
+  it('is accepted for exactly accessTokenLifetimeSeconds after it is issued', () => {
+    const { token } = signAccessToken(options, SUBJECT, NOW);
+    const lifetime = accessTokenLifetimeSeconds(TTL);
+    expect(lifetime).toBe(TTL + CLOCK_TOLERANCE_SECONDS);
+    expect(() => verifyAccessToken(options, token, NOW + lifetime - 1)).not.toThrow();
+    expect(thrownBy(() => verifyAccessToken(options, token, NOW + lifetime))).toMatchObject(
+      EXPIRED,
+    );
   });
 
   it('refuses a token whose signature was altered: TOKEN_INVALID', () => {

@@ -18,18 +18,18 @@ import { CLOCK_TOLERANCE_SECONDS, type Principal } from '../access-tokens';
 import { Accounts } from '../accounts';
 import { AuditLog } from '../audit';
 import { authenticate } from '../authenticate';
+import type { ClientInfo } from '../client';
 import type { AuthDeps } from '../deps';
 import { Forbidden, Unauthenticated } from '../errors';
 import { loadSigningKeys } from '../keys';
 import { PasswordHasher } from '../passwords';
-import type { ClientInfo } from '../rate-limits';
 import { Sessions, type TokenPair } from '../sessions';
 import { thrownBy } from '../../__tests__/support/thrown-by';
 
 const ACCESS_TTL = 900;
 const REFRESH_TTL = 3600;
 const REUSE_INTERVAL = 10;
-const CLIENT: ClientInfo = { address: '192.0.2.1' };
+const CLIENT: ClientInfo = { address: '192.0.2.1', requestId: 'sessions-test' };
 
 let client: PGlite;
 let deps: AuthDeps;

@@ -5,6 +5,7 @@
  * form (no script): the token in it is the secret a forged cross-site form cannot know.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { ClientInfo } from '../../auth/client';
 import { AuthError } from '../../auth/errors';
 import type { Services } from '../../services';
 import type { Config } from '../../config';
@@ -45,14 +46,11 @@ interface PageSpec {
   readonly title: string;
   readonly form: (token: string) => string;
   /** The sentence shown after success; an AuthError's message is shown as it is. */
-  readonly submit: (
-    fields: URLSearchParams,
-    client: { address: string; userAgent?: string },
-  ) => Promise<string>;
+  readonly submit: (fields: URLSearchParams, client: ClientInfo) => Promise<string>;
 }
 
 function page(config: Pick<Config, 'trustProxyHops'>, spec: PageSpec): Route {
-  return async (req, res, search) => {
+  return async (req, res, search, requestId) => {
     if (req.method === 'GET' || req.method === 'HEAD') {
       const token = new URLSearchParams(search).get('token') ?? '';
       return send(res, 200, spec.title, `<form method="post">${spec.form(token)}</form>`);
@@ -64,7 +62,7 @@ function page(config: Pick<Config, 'trustProxyHops'>, spec: PageSpec): Route {
     const text = await readText(req);
     if (text === undefined) return send(res, 413, spec.title, '<p>That form is too large.</p>');
     try {
-      const done = await spec.submit(new URLSearchParams(text), clientOf(req, config));
+      const done = await spec.submit(new URLSearchParams(text), clientOf(req, config, requestId));
       return send(res, 200, spec.title, `<p>${escapeHtml(done)}</p>`);
     } catch (error) {
       if (!(error instanceof AuthError)) throw error;
@@ -74,8 +72,13 @@ function page(config: Pick<Config, 'trustProxyHops'>, spec: PageSpec): Route {
   };
 }
 
-function clientOf(req: IncomingMessage, config: Pick<Config, 'trustProxyHops'>) {
+function clientOf(
+  req: IncomingMessage,
+  config: Pick<Config, 'trustProxyHops'>,
+  requestId: string,
+): ClientInfo {
   return {
+    requestId,
     address: clientAddress(
       req.socket.remoteAddress,
       req.headers['x-forwarded-for'],

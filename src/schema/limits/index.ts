@@ -1,4 +1,7 @@
-/** Every validation rule that limits documents, in the order server.ts registers them. */
+/**
+ * Every validation rule that limits documents, in one list so that Apollo (src/http/apollo.ts,
+ * validationRules) gets them all; it runs them in this order, after graphql's own rules.
+ */
 import type { ValidationRule } from 'graphql';
 import { knownOperationTypeRule } from './known-operation-type';
 import { QUERY_LIMITS, queryLimitRules, type QueryLimits } from './query-limits';

@@ -4,8 +4,8 @@
  * executes. Written here, not taken from a package: each rule is a few dozen lines over one
  * shared fragment walk, and reports which limit was hit, its maximum and the actual value.
  *
- * The number of tokens is limited by the parser itself (server.ts, parseOptions.maxTokens), so
- * a huge document is refused before it is even parsed completely.
+ * The number of tokens is limited by the parser itself (parseOptions.maxTokens, in
+ * src/http/apollo.ts), so a huge document is refused before it is even parsed completely.
  */
 import type { ValidationRule } from 'graphql';
 import { aliasLimitRule } from './alias-limit';
