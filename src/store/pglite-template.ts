@@ -10,12 +10,14 @@
  * directory. The caller owns the directory (it holds the data directory's lock); this takes no
  * lock of its own.
  */
-import { existsSync, renameSync, rmSync } from 'node:fs';
+import { existsSync, readdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { PGlite } from '@electric-sql/pglite';
 import { drizzle } from 'drizzle-orm/pglite';
 import type { Database } from './database';
 import { migrate } from './migrations';
 import { PGLITE_CONF } from './pglite-conf';
+import { EMPTY_DIRECTORY_MARKER } from './pglite-data-dir';
 
 /** initdb into `dir` (absent or empty), then the migrations; closed cleanly. */
 export async function makeDataDir(dir: string): Promise<void> {
@@ -33,8 +35,18 @@ export async function makeTemplate(dir: string): Promise<void> {
   const partial = `${dir}.partial-${process.pid}`;
   rmSync(partial, { recursive: true, force: true });
   await makeDataDir(partial);
+  markEmptyDirectories(partial);
   if (existsSync(dir)) rmSync(dir, { recursive: true, force: true });
   renameSync(partial, dir);
+}
+
+/** So that the template survives a package (see EMPTY_DIRECTORY_MARKER). */
+export function markEmptyDirectories(dir: string): void {
+  const entries = readdirSync(dir, { withFileTypes: true });
+  if (entries.length === 0) writeFileSync(join(dir, EMPTY_DIRECTORY_MARKER), '');
+  for (const entry of entries) {
+    if (entry.isDirectory()) markEmptyDirectories(join(dir, entry.name));
+  }
 }
 
 if (require.main === module) {
