@@ -201,6 +201,35 @@ export const MIGRATIONS: readonly Migration[] = [
       `CREATE INDEX one_time_codes_expires_idx ON one_time_codes (expires_at)`,
     ],
   },
+  {
+    version: 8,
+    name: 'second factor: TOTP, recovery codes, the assurance level of sessions',
+    statements: [
+      // What a session has proven (docs/API.md, "Second factor"): aal1 a password, aal2 a
+      // second factor too. A constant default adds the column without rewriting the table;
+      // every existing session was a password login.
+      `ALTER TABLE sessions ADD COLUMN assurance_level text NOT NULL DEFAULT 'aal1'
+        CHECK (assurance_level IN ('aal1', 'aal2'))`,
+      // One TOTP factor per user, pending until confirmed_at. The secret is sealed with
+      // AES-256-GCM (auth/secret-box.ts), never stored in the clear. last_step is the last
+      // time step accepted: a code is refused unless its step is above it (no replay).
+      `CREATE TABLE totp_factors (
+        user_id uuid PRIMARY KEY REFERENCES users (id) ON DELETE CASCADE,
+        secret text NOT NULL,
+        created_at timestamptz NOT NULL,
+        confirmed_at timestamptz,
+        last_step bigint NOT NULL DEFAULT 0
+      )`,
+      // Single-use recovery codes, only their SHA-256 (they are random, 80 bits).
+      `CREATE TABLE recovery_codes (
+        user_id uuid NOT NULL REFERENCES users (id) ON DELETE CASCADE,
+        code_hash text NOT NULL,
+        created_at timestamptz NOT NULL,
+        used_at timestamptz,
+        PRIMARY KEY (user_id, code_hash)
+      )`,
+    ],
+  },
 ];
 
 /**

@@ -109,11 +109,27 @@ export interface NewRefreshToken {
   readonly expiresAt: Date;
 }
 
+/**
+ * What a session has proven (NIST SP 800-63B's authenticator assurance levels): 'aal1' a
+ * password, 'aal2' a second factor as well.
+ */
+export type AssuranceLevel = 'aal1' | 'aal2';
+
 export type RotationResult =
   /** The token was current: it is retired and `next` is the session's new token. */
-  | { readonly outcome: 'rotated'; readonly sessionId: string; readonly userId: string }
+  | {
+      readonly outcome: 'rotated';
+      readonly sessionId: string;
+      readonly userId: string;
+      readonly level: AssuranceLevel;
+    }
   /** Retired less than the reuse interval ago: `next` was added to the same session. */
-  | { readonly outcome: 'reissued'; readonly sessionId: string; readonly userId: string }
+  | {
+      readonly outcome: 'reissued';
+      readonly sessionId: string;
+      readonly userId: string;
+      readonly level: AssuranceLevel;
+    }
   /** Retired longer ago: reuse detected, and the session is now revoked. */
   | { readonly outcome: 'reused'; readonly sessionId: string; readonly userId: string }
   | { readonly outcome: 'unknown' | 'expired' | 'session-ended' };
@@ -149,6 +165,17 @@ export interface SessionStore {
     reuseIntervalSeconds: number,
     client?: SessionClient,
   ): Promise<RotationResult>;
+  /**
+   * Raises the live session `sessionId` of `userId` to aal2, retires its current refresh
+   * tokens and adds `next`, in one statement. False when there is no such live session.
+   */
+  raiseLevel(
+    sessionId: string,
+    userId: string,
+    next: NewRefreshToken,
+    now: Date,
+    client?: SessionClient,
+  ): Promise<boolean>;
   /**
    * The live session a refresh token (current or retired, not expired) belongs to, and when
    * the token was retired (null while it is current).
@@ -205,4 +232,49 @@ export interface OneTimeCodeStore {
   retire(userId: string, purpose: OneTimeCodePurpose, now: Date): Promise<void>;
   /** Deletes up to `limit` codes that expired or were used before `before`. */
   prune(before: Date, limit: number): Promise<number>;
+}
+
+/** A user's TOTP factor: pending until `confirmedAt`. */
+export interface TotpFactor {
+  readonly userId: string;
+  /** Sealed (auth/secret-box.ts): the store never sees the secret itself. */
+  readonly secret: string;
+  readonly createdAt: Date;
+  readonly confirmedAt: Date | null;
+  /** The last time step accepted; a code's step must be above it. */
+  readonly lastStep: number;
+}
+
+export interface SecondFactorStore {
+  /** The user's factor, confirmed or pending. */
+  find(userId: string): Promise<TotpFactor | undefined>;
+  /**
+   * Stores a pending factor, replacing a pending one. False, and nothing changed, when the
+   * user has a confirmed factor.
+   */
+  savePending(userId: string, secret: string, now: Date): Promise<boolean>;
+  /**
+   * Confirms the pending factor sealed as `secret`, with `step` as its last step, and makes
+   * `recoveryCodeHashes` the user's recovery codes (replacing any). False, and nothing
+   * changed, when there is no such pending factor or `step` is not above its last step: of
+   * concurrent confirmations one succeeds.
+   */
+  confirm(
+    userId: string,
+    secret: string,
+    step: number,
+    recoveryCodeHashes: readonly string[],
+    now: Date,
+  ): Promise<boolean>;
+  /**
+   * Records `step` as the confirmed factor's last step if it is above it: one conditional
+   * UPDATE, so of concurrent uses of one code exactly one gets true.
+   */
+  useStep(userId: string, step: number): Promise<boolean>;
+  /** Marks the user's unused recovery code with this hash used; false when there is none. */
+  useRecoveryCode(userId: string, codeHash: string, now: Date): Promise<boolean>;
+  /** Deletes the user's factor and recovery codes; false when there was no factor. */
+  remove(userId: string): Promise<boolean>;
+  /** Those of `userIds` with a confirmed factor. */
+  confirmedAmong(userIds: readonly string[]): Promise<Set<string>>;
 }

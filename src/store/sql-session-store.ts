@@ -3,6 +3,7 @@ import { and, desc, eq, gt, inArray, isNotNull, isNull, lt, ne, or, sql } from '
 import { MAX_USER_AGENT } from './audit-store';
 import { rowsOf, type Database } from './database';
 import type {
+  AssuranceLevel,
   NewRefreshToken,
   RotationResult,
   SessionClient,
@@ -46,7 +47,11 @@ export class SqlSessionStore implements SessionStore {
     // The usual case, a current token, in one statement. Its conditional UPDATE is the race's
     // referee: concurrent callers queue on the row lock, and only the first still finds
     // `retired_at IS NULL`. The others, and every other case, take the slower path below.
-    const [row] = await rowsOf<{ session_id: string; user_id: string | null }>(
+    const [row] = await rowsOf<{
+      session_id: string;
+      user_id: string | null;
+      assurance_level: AssuranceLevel | null;
+    }>(
       this.db,
       sql`
       WITH retired AS (
@@ -59,17 +64,22 @@ export class SqlSessionStore implements SessionStore {
           last_used_at = ${timestamp(now)}, client_address = ${address}, user_agent = ${userAgent}
         WHERE id = (SELECT session_id FROM retired) AND revoked_at IS NULL
           AND expires_at > ${timestamp(now)}
-        RETURNING id, user_id
+        RETURNING id, user_id, assurance_level
       ), issued AS (
         INSERT INTO refresh_tokens (token_hash, session_id, created_at, expires_at)
         SELECT ${next.hash}, id, ${timestamp(now)}, ${timestamp(next.expiresAt)} FROM session
       )
-      SELECT retired.session_id, session.user_id
+      SELECT retired.session_id, session.user_id, session.assurance_level
       FROM retired LEFT JOIN session ON session.id = retired.session_id`,
     );
     if (!row) return this.rotateNotCurrent(tokenHash, next, now, reuseIntervalSeconds, client);
     if (row.user_id === null) return { outcome: 'session-ended' };
-    return { outcome: 'rotated', sessionId: row.session_id, userId: row.user_id };
+    return {
+      outcome: 'rotated',
+      sessionId: row.session_id,
+      userId: row.user_id,
+      level: assuranceLevel(row.assurance_level),
+    };
   }
 
   /** A token that is not current: retired (reissue or reuse), expired, or unknown. */
@@ -115,7 +125,7 @@ export class SqlSessionStore implements SessionStore {
         .where(
           and(eq(sessions.id, sessionId), isNull(sessions.revokedAt), gt(sessions.expiresAt, now)),
         )
-        .returning({ userId: sessions.userId });
+        .returning({ userId: sessions.userId, level: sessions.assuranceLevel });
       if (!session) return { outcome: 'session-ended' };
       await tx.insert(refreshTokens).values({
         tokenHash: next.hash,
@@ -123,8 +133,46 @@ export class SqlSessionStore implements SessionStore {
         createdAt: now,
         expiresAt: next.expiresAt,
       });
-      return { outcome: 'reissued', sessionId, userId: session.userId };
+      return {
+        outcome: 'reissued',
+        sessionId,
+        userId: session.userId,
+        level: assuranceLevel(session.level),
+      };
     });
+  }
+
+  async raiseLevel(
+    sessionId: string,
+    userId: string,
+    next: NewRefreshToken,
+    now: Date,
+    client?: SessionClient,
+  ): Promise<boolean> {
+    if (!isUuid(sessionId) || !isUuid(userId)) return false;
+    const { address, userAgent } = clientColumns(client);
+    // One statement: the session's level, its refresh tokens retired (the pair of the password
+    // alone stops rotating; a retired one presented again is reuse, as always) and the next.
+    const rows = await rowsOf<{ id: string }>(
+      this.db,
+      sql`
+      WITH session AS (
+        UPDATE sessions SET assurance_level = 'aal2',
+          expires_at = greatest(expires_at, ${timestamp(next.expiresAt)}),
+          last_used_at = ${timestamp(now)}, client_address = ${address}, user_agent = ${userAgent}
+        WHERE id = ${sessionId}::uuid AND user_id = ${userId}::uuid AND revoked_at IS NULL
+          AND expires_at > ${timestamp(now)}
+        RETURNING id
+      ), retired AS (
+        UPDATE refresh_tokens SET retired_at = ${timestamp(now)}
+        WHERE session_id = (SELECT id FROM session) AND retired_at IS NULL
+      ), issued AS (
+        INSERT INTO refresh_tokens (token_hash, session_id, created_at, expires_at)
+        SELECT ${next.hash}, id, ${timestamp(now)}, ${timestamp(next.expiresAt)} FROM session
+      )
+      SELECT id FROM session`,
+    );
+    return rows.length > 0;
   }
 
   async findLiveByRefreshToken(
@@ -255,6 +303,11 @@ const SESSION_COLUMNS = {
   clientAddress: sessions.clientAddress,
   userAgent: sessions.userAgent,
 };
+
+/** The column is checked by the database; a row from before migration 8 cannot exist. */
+function assuranceLevel(value: string | null): AssuranceLevel {
+  return value === 'aal2' ? 'aal2' : 'aal1';
+}
 
 function clientColumns(client: SessionClient | undefined) {
   return {

@@ -5,6 +5,7 @@ import {
   boolean,
   integer,
   pgTable,
+  primaryKey,
   text,
   timestamp,
   uuid,
@@ -42,6 +43,8 @@ export const sessions = pgTable('sessions', {
   /** The client of the last login or refresh. */
   clientAddress: text('client_address'),
   userAgent: text('user_agent'),
+  /** 'aal1' after a password, 'aal2' after a second factor too (migration 8). */
+  assuranceLevel: text('assurance_level').notNull().default('aal1'),
 });
 
 export const refreshTokens = pgTable('refresh_tokens', {
@@ -91,6 +94,34 @@ export const oneTimeCodes = pgTable('one_time_codes', {
   expiresAt: timestamptz('expires_at').notNull(),
   usedAt: timestamptz('used_at'),
 });
+
+/** A user's TOTP factor, pending until confirmedAt (migration 8). */
+export const totpFactors = pgTable('totp_factors', {
+  userId: uuid('user_id')
+    .primaryKey()
+    .references(() => users.id, { onDelete: 'cascade' }),
+  /** Sealed with AES-256-GCM (auth/secret-box.ts): never the secret itself. */
+  secret: text('secret').notNull(),
+  createdAt: timestamptz('created_at').notNull(),
+  confirmedAt: timestamptz('confirmed_at'),
+  /** The last time step accepted; a code's step must be above it. */
+  lastStep: bigint('last_step', { mode: 'number' }).notNull().default(0),
+});
+
+/** Single-use recovery codes of a TOTP factor (migration 8). */
+export const recoveryCodes = pgTable(
+  'recovery_codes',
+  {
+    userId: uuid('user_id')
+      .notNull()
+      .references(() => users.id, { onDelete: 'cascade' }),
+    /** SHA-256 of the code: the code itself is never stored. */
+    codeHash: text('code_hash').notNull(),
+    createdAt: timestamptz('created_at').notNull(),
+    usedAt: timestamptz('used_at'),
+  },
+  (table) => [primaryKey({ columns: [table.userId, table.codeHash] })],
+);
 
 /** Counts kept current by triggers (migration 3): 'users' and 'unrevoked_sessions'. */
 export const rowCounts = pgTable('row_counts', {

@@ -18,6 +18,7 @@ import {
   type UserStore,
 } from '../../src/store/ports';
 import { SqlOneTimeCodeStore } from '../../src/store/sql-one-time-code-store';
+import { SqlSecondFactorStore } from '../../src/store/sql-second-factor-store';
 import { SqlSessionStore } from '../../src/store/sql-session-store';
 import { SqlUserStore } from '../../src/store/sql-user-store';
 import { canonicalUsername } from '../../src/auth/usernames';
@@ -262,6 +263,33 @@ describe('SqlSessionStore', () => {
     });
   });
 
+  it('raises a live session to aal2 with a new token, and rotation keeps the level', async () => {
+    const id = await newSession('l1');
+    expect(await sessions.rotate('l1', token('l2'), new Date(clock), 0)).toMatchObject({
+      outcome: 'rotated',
+      level: 'aal1',
+    });
+    expect(await sessions.raiseLevel(id, randomUUID(), token('l3'), new Date(clock))).toBe(false);
+    expect(await sessions.raiseLevel(id, userId, token('l3'), new Date(clock))).toBe(true);
+    // The token of the password alone was retired: presenting it again is reuse.
+    expect(await sessions.rotate('l3', token('l4'), new Date(clock), 0)).toMatchObject({
+      outcome: 'rotated',
+      sessionId: id,
+      level: 'aal2',
+    });
+    expect(await sessions.rotate('l4', token('l5'), new Date(clock), 10)).toMatchObject({
+      level: 'aal2',
+    });
+    expect(await sessions.rotate('l4', token('l6'), new Date(clock + 1000), 10)).toMatchObject({
+      outcome: 'reissued',
+      level: 'aal2',
+    });
+    expect(await sessions.rotate('l2', token('l7'), new Date(clock), 0)).toMatchObject({
+      outcome: 'reused',
+    });
+    expect(await sessions.raiseLevel(id, userId, token('l8'), new Date(clock))).toBe(false);
+  });
+
   it('lets exactly one of concurrent rotations of one token win', async () => {
     await newSession('race');
     const results = await Promise.all(
@@ -401,5 +429,66 @@ describe('SqlOneTimeCodeStore', () => {
     expect(await store.prune(new Date(clock + 120_000), 1000)).toBeGreaterThanOrEqual(2);
     await store.release(reset);
     expect(await store.consume(reset, 'RESET_PASSWORD', new Date(clock))).toBeUndefined();
+  });
+});
+
+describe('SqlSecondFactorStore', () => {
+  const factors = () => new SqlSecondFactorStore(db);
+  const newUserId = async () =>
+    (await new SqlUserStore(db).create(newUser(`f_${randomUUID().slice(0, 8)}`))).id;
+  const at = new Date(clock);
+
+  it('keeps a factor pending until confirmed, replacing a pending one, never a confirmed one', async () => {
+    const store = factors();
+    const userId = await newUserId();
+    expect(await store.find(userId)).toBeUndefined();
+    expect(await store.savePending(userId, 'sealed-1', at)).toBe(true);
+    expect(await store.savePending(userId, 'sealed-2', at)).toBe(true);
+    expect(await store.find(userId)).toMatchObject({ secret: 'sealed-2', confirmedAt: null });
+    expect(await store.confirmedAmong([userId])).toEqual(new Set());
+    // Only the secret whose code was checked is confirmed.
+    expect(await store.confirm(userId, 'sealed-1', 100, ['a', 'b'], at)).toBe(false);
+    expect(await store.confirm(userId, 'sealed-2', 100, ['a', 'b'], at)).toBe(true);
+    expect(await store.confirm(userId, 'sealed-2', 101, ['c'], at)).toBe(false);
+    expect(await store.savePending(userId, 'sealed-3', at)).toBe(false);
+    expect(await store.find(userId)).toMatchObject({ secret: 'sealed-2', lastStep: 100 });
+    expect(await store.confirmedAmong([userId, randomUUID(), 'not-a-uuid'])).toEqual(
+      new Set([userId]),
+    );
+  });
+
+  it('accepts each time step once, and none at or below the last', async () => {
+    const store = factors();
+    const userId = await newUserId();
+    await store.savePending(userId, 's', at);
+    expect(await store.useStep(userId, 200)).toBe(false); // pending: not yet a factor
+    await store.confirm(userId, 's', 100, [], at);
+    expect(await store.useStep(userId, 100)).toBe(false);
+    expect(await store.useStep(userId, 99)).toBe(false);
+    expect(await store.useStep(userId, 101)).toBe(true);
+    expect(await store.useStep(userId, 101)).toBe(false);
+    const results = await Promise.all(Array.from({ length: 6 }, () => store.useStep(userId, 102)));
+    expect(results.filter(Boolean)).toHaveLength(1);
+  });
+
+  it('uses a recovery code once, only its own user, and removes everything on disable', async () => {
+    const store = factors();
+    const [userId, other] = [await newUserId(), await newUserId()];
+    await store.savePending(userId, 's', at);
+    await store.confirm(userId, 's', 1, ['r1', 'r2'], at);
+    expect(await store.useRecoveryCode(other, 'r1', at)).toBe(false);
+    const results = await Promise.all(
+      Array.from({ length: 4 }, () => store.useRecoveryCode(userId, 'r1', at)),
+    );
+    expect(results.filter(Boolean)).toHaveLength(1);
+    expect(await store.useRecoveryCode(userId, 'r2', at)).toBe(true);
+    // A new confirmation replaces the codes.
+    expect(await store.remove(userId)).toBe(true);
+    expect(await store.remove(userId)).toBe(false);
+    expect(await store.find(userId)).toBeUndefined();
+    await store.savePending(userId, 't', at);
+    await store.confirm(userId, 't', 5, ['r3'], at);
+    expect(await store.useRecoveryCode(userId, 'r2', at)).toBe(false);
+    expect(await store.useRecoveryCode(userId, 'r3', at)).toBe(true);
   });
 });
