@@ -6,7 +6,7 @@
  *   2. header: `alg` is the one configured algorithm (never `none`, never a key-type switch),
  *      `typ` is at+jwt, no `crit` extension we would have to understand;
  *   3. signature, with the KeyObject of this server;
- *   4. claims: iss, aud, exp (required), nbf, and the shape of sub, sid, jti, role.
+ *   4. claims: iss, aud, exp (required), nbf, and the shape of sub, sid, jti, role, acr, amr.
  * A forged token never learns whether it is expired: the signature is checked before the claims.
  */
 import { randomUUID, sign as cryptoSign, verify as cryptoVerify } from 'node:crypto';
@@ -14,6 +14,9 @@ import jwt from 'jsonwebtoken';
 import { Unauthenticated } from './errors';
 import type { SigningKeys } from './keys';
 import { RoleOrder, type Role } from './roles';
+import type { AssuranceLevel } from '../store/ports';
+
+export type { AssuranceLevel };
 
 /** Who a valid access token speaks for. */
 export interface Principal {
@@ -23,7 +26,17 @@ export interface Principal {
   readonly tokenId: string;
   /** Seconds since the epoch. */
   readonly expiresAt: number;
+  /** `acr`: 'aal2' when the session passed a second factor (verifyMfa), else 'aal1'. */
+  readonly acr: AssuranceLevel;
+  /** `amr` (RFC 8176): how the session authenticated, `["pwd"]` or `["pwd", "otp"]`. */
+  readonly amr: readonly string[];
 }
+
+/** The `amr` of each level (RFC 8176 §2): a password, then a one-time password as well. */
+export const AUTHENTICATION_METHODS: Readonly<Record<AssuranceLevel, readonly string[]>> = {
+  aal1: ['pwd'],
+  aal2: ['pwd', 'otp'],
+};
 
 export interface AccessTokenOptions {
   readonly keys: SigningKeys;
@@ -52,7 +65,7 @@ const ACCESS_TOKEN_TYPE = 'at+jwt';
 
 export function signAccessToken(
   options: AccessTokenOptions,
-  subject: { userId: string; role: Role; sessionId: string },
+  subject: { userId: string; role: Role; sessionId: string; level: AssuranceLevel },
   nowSeconds: number,
 ): { token: string; tokenId: string; expiresAt: number } {
   const tokenId = randomUUID();
@@ -66,6 +79,8 @@ export function signAccessToken(
     exp: expiresAt,
     jti: tokenId,
     sid: subject.sessionId,
+    amr: AUTHENTICATION_METHODS[subject.level],
+    acr: subject.level,
   };
   const header = { alg: options.keys.algorithm, typ: ACCESS_TOKEN_TYPE, kid: options.keys.kid };
   const token =
@@ -161,7 +176,28 @@ function checkClaims(
     throw new Unauthenticated('TOKEN_INVALID', 'The token is not valid yet.');
   }
   if (exp <= now - CLOCK_TOLERANCE_SECONDS) throw new Unauthenticated('TOKEN_EXPIRED');
-  return { userId: sub, role, sessionId: sid, tokenId: jti, expiresAt: exp };
+  const acr = assuranceOf(claims.acr);
+  const amr = methodsOf(claims.amr, acr);
+  return { userId: sub, role, sessionId: sid, tokenId: jti, expiresAt: exp, acr, amr };
+}
+
+/**
+ * Every token we issue has `acr`; one issued before it existed (a rolling deploy) has not, and
+ * proved a password only: aal1. Any other value is no token of ours.
+ */
+function assuranceOf(acr: unknown): AssuranceLevel {
+  if (acr === undefined) return 'aal1';
+  if (acr === 'aal1' || acr === 'aal2') return acr;
+  throw new Unauthenticated('TOKEN_INVALID');
+}
+
+/** `amr` as signed, or what the level implies when it is missing (tokens from before it). */
+function methodsOf(amr: unknown, acr: AssuranceLevel): readonly string[] {
+  if (amr === undefined) return AUTHENTICATION_METHODS[acr];
+  if (!Array.isArray(amr) || !amr.every((method) => typeof method === 'string')) {
+    throw new Unauthenticated('TOKEN_INVALID');
+  }
+  return amr as string[];
 }
 
 function parseJsonObject(part: string): Record<string, unknown> {

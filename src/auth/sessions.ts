@@ -4,7 +4,7 @@
  * it in `sid`, so ending it refuses all of them at once through the revocation list.
  */
 import { randomUUID } from 'node:crypto';
-import type { Principal } from './access-tokens';
+import type { AssuranceLevel, Principal } from './access-tokens';
 import { accessTokenLifetimeSeconds, signAccessToken } from './access-tokens';
 import type { ClientInfo } from './client';
 import type { AuthDeps } from './deps';
@@ -94,7 +94,8 @@ export class Sessions {
       { id: sessionId, userId: user.id, createdAt: new Date(now), client },
       refresh,
     );
-    return { pair: this.pair(user, sessionId, refresh, now), sessionId };
+    // Every session starts at aal1, a second factor or not: verifyMfa raises it (mfa.ts).
+    return { pair: this.pair(user, sessionId, refresh, now, 'aal1'), sessionId };
   }
 
   /** The caller's live sessions, the most recently used first (at most MAX_SESSIONS_LISTED). */
@@ -168,9 +169,30 @@ export class Sessions {
         // Fresh, not cached: the new access token carries the role the user has now.
         const user = await this.deps.users.findCurrent(result.userId);
         if (!user?.isActive) throw new Unauthenticated('TOKEN_REVOKED');
-        return this.pair(user, result.sessionId, next, now);
+        // The level is the session's, read by the same statement that rotated the token.
+        return this.pair(user, result.sessionId, next, now, result.level);
       }
     }
+  }
+
+  /**
+   * The caller's session, raised to aal2 after its second factor was checked (mfa.ts): a new
+   * pair of the same session, whose earlier refresh tokens are retired.
+   */
+  async raise(principal: Principal, client?: ClientInfo): Promise<TokenPair> {
+    const now = this.deps.now();
+    const user = await this.deps.users.findCurrent(principal.userId);
+    if (!user?.isActive) throw new Unauthenticated('TOKEN_REVOKED');
+    const next = issueRefreshToken(now, this.deps.refreshTokenTtlSeconds);
+    const raised = await this.deps.sessions.raiseLevel(
+      principal.sessionId,
+      user.id,
+      next,
+      new Date(now),
+      client,
+    );
+    if (!raised) throw new Unauthenticated('TOKEN_REVOKED');
+    return this.pair(user, principal.sessionId, next, now, 'aal2');
   }
 
   /**
@@ -286,11 +308,12 @@ export class Sessions {
     sessionId: string,
     refresh: IssuedRefreshToken,
     nowMs: number,
+    level: AssuranceLevel,
   ): TokenPair {
     const nowSeconds = Math.floor(nowMs / 1000);
     const access = signAccessToken(
       this.deps.accessTokens,
-      { userId: user.id, role: user.role, sessionId },
+      { userId: user.id, role: user.role, sessionId, level },
       nowSeconds,
     );
     return {

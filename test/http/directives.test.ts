@@ -128,6 +128,8 @@ describe('a directive on an OBJECT type', () => {
       sessionId: 's',
       tokenId: 't',
       expiresAt: Number.MAX_SAFE_INTEGER,
+      acr: 'aal1',
+      amr: ['pwd'],
     };
     const source = { message: 'm', userCount: 1, activeSessionCount: 1 };
     const info = {} as GraphQLResolveInfo;

@@ -392,7 +392,7 @@ describe('sessions with REFRESH_REUSE_INTERVAL=10s', () => {
 
       const payload = decoded.payload;
       expect(Object.keys(payload).sort()).toEqual(
-        ['aud', 'exp', 'iat', 'iss', 'jti', 'role', 'sid', 'sub'].sort(),
+        ['acr', 'amr', 'aud', 'exp', 'iat', 'iss', 'jti', 'role', 'sid', 'sub'].sort(),
       );
       expect(payload).toMatchObject({
         iss: 'graphql-auth',
@@ -401,6 +401,9 @@ describe('sessions with REFRESH_REUSE_INTERVAL=10s', () => {
         sub: expect.any(String),
         sid: expect.any(String),
         jti: expect.any(String),
+        // A password login, second factor or not: verifyMfa raises it.
+        amr: ['pwd'],
+        acr: 'aal1',
       });
       expect(payload.exp! - payload.iat!).toBe(900);
       const text = Buffer.from(pair.accessToken.split('.')[1]!, 'base64url').toString('utf8');

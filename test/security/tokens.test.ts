@@ -135,7 +135,7 @@ describe('other keys', () => {
     });
     const { token } = signAccessToken(
       { keys, issuer: 'graphql-auth', audience: 'graphql-api', ttlSeconds: 900 },
-      { userId: String(claims.sub), role: 'ADMIN', sessionId: String(claims.sid) },
+      { userId: String(claims.sub), role: 'ADMIN', sessionId: String(claims.sid), level: 'aal2' },
       nowSeconds(),
     );
     await expectRefused(token);

@@ -20,7 +20,12 @@ import { thrownBy } from '../../__tests__/support/thrown-by';
 const NOW = 1_900_000_000;
 const TTL = 900;
 const SECRET = 'unit-test-secret-0123456789-abcdefghijklmnopqrstuvwxyz';
-const SUBJECT = { userId: 'user-1', role: 'ADMIN', sessionId: 'session-1' } as const;
+const SUBJECT = {
+  userId: 'user-1',
+  role: 'ADMIN',
+  sessionId: 'session-1',
+  level: 'aal1',
+} as const;
 
 let dir: string;
 beforeAll(() => {
@@ -113,6 +118,18 @@ describe.each(['HS256', 'RS256', 'ES256', 'EdDSA'] as const)('%s', (algorithm) =
       sessionId: 'session-1',
       tokenId,
       expiresAt: NOW + TTL,
+      acr: 'aal1',
+      amr: ['pwd'],
+    });
+  });
+
+  it('writes the level of the session as acr, and its methods as amr', () => {
+    const { token } = signAccessToken(options, { ...SUBJECT, level: 'aal2' }, NOW);
+    const payload: unknown = JSON.parse(Buffer.from(token.split('.')[1]!, 'base64url').toString());
+    expect(payload).toMatchObject({ acr: 'aal2', amr: ['pwd', 'otp'] });
+    expect(verifyAccessToken(options, token, NOW)).toMatchObject({
+      acr: 'aal2',
+      amr: ['pwd', 'otp'],
     });
   });
 
@@ -201,6 +218,14 @@ describe('the checks on an HS256 token', () => {
     expect(verify(forge(header, claims))()).toMatchObject({ userId: 'user-1', role: 'USER' });
   });
 
+  it('takes a token without acr and amr (issued before they existed) for aal1, a password', () => {
+    expect(verify(forge(header, claims))()).toMatchObject({ acr: 'aal1', amr: ['pwd'] });
+    expect(verify(forge(header, { ...claims, acr: 'aal2' }))()).toMatchObject({
+      acr: 'aal2',
+      amr: ['pwd', 'otp'],
+    });
+  });
+
   it('refuses a token that is not valid yet (nbf in the future): TOKEN_INVALID', () => {
     const token = forge(header, { ...claims, nbf: NOW + 60 });
     expect(thrownBy(verify(token))).toMatchObject(INVALID);
@@ -220,6 +245,10 @@ describe('the checks on an HS256 token', () => {
     ['an unknown role', { role: 'ROOT' }],
     ['no sid', { sid: undefined }],
     ['a sub that is not a string', { sub: 42 }],
+    ['an acr we never issue', { acr: 'aal3' }],
+    ['an acr that is not a string', { acr: 2 }],
+    ['an amr that is not an array', { amr: 'pwd' }],
+    ['an amr of other than strings', { amr: [1] }],
   ])('refuses a token with %s: TOKEN_INVALID', (_name, change) => {
     expect(thrownBy(verify(forge(header, { ...claims, ...change })))).toMatchObject(INVALID);
   });

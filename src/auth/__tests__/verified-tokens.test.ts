@@ -7,6 +7,8 @@ const principal = (expiresAt: number): Principal => ({
   sessionId: 's',
   tokenId: 't',
   expiresAt,
+  acr: 'aal1',
+  amr: ['pwd'],
 });
 
 describe('VerifiedTokens', () => {

@@ -26,7 +26,15 @@ function schemaOf(sdl: string, resolvers: Record<string, Record<string, unknown>
 }
 
 function principal(role: Role): Principal {
-  return { userId: 'u1', role, sessionId: 's1', tokenId: 't1', expiresAt: 2_000_000_000 };
+  return {
+    userId: 'u1',
+    role,
+    sessionId: 's1',
+    tokenId: 't1',
+    expiresAt: 2_000_000_000,
+    acr: 'aal1',
+    amr: ['pwd'],
+  };
 }
 
 /** The context the guards read: a Caller (src/auth/authenticate.ts) that always answers `who`. */
