@@ -132,6 +132,29 @@ const environment = z.object({
   /** Mails (verification, reset) per account, and requests for them per address, per window. */
   MAIL_MAX_PER_ACCOUNT: integer(1, 1_000_000).default(5),
   MAIL_MAX_PER_ADDRESS: integer(1, 1_000_000).default(20),
+  /**
+   * Roles whose @hasRole fields demand a second factor (aal2), comma-separated; that they are
+   * roles of the server's order is checked at start (server.ts), where the order is known.
+   */
+  MFA_REQUIRED_ROLES: z
+    .string()
+    .default('')
+    .transform((text, ctx) => {
+      const roles = [
+        ...new Set(
+          text
+            .split(',')
+            .map((role) => role.trim())
+            .filter((role) => role !== ''),
+        ),
+      ];
+      const bad = roles.find((role) => !/^[A-Z][A-Z0-9_]{0,31}$/.test(role));
+      if (bad !== undefined) {
+        ctx.addIssue({ code: 'custom', message: `"${bad}" is not a role name (e.g. ADMIN)` });
+        return z.NEVER;
+      }
+      return roles;
+    }),
   /** Not in the contract: with AUTH_COOKIE, the origins allowed to call with credentials. */
   CORS_ORIGINS: z
     .string()
@@ -225,6 +248,8 @@ export interface Config {
   readonly mail: MailConfig;
   readonly emailTokenTtlSeconds: number;
   readonly resetTokenTtlSeconds: number;
+  /** MFA_REQUIRED_ROLES: every @hasRole naming one of these demands a second factor. */
+  readonly mfaRequiredRoles: readonly string[];
   /** Problems that production refuses but development only reports. */
   readonly warnings: readonly string[];
 }
@@ -353,6 +378,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     mail,
     emailTokenTtlSeconds: e.EMAIL_TOKEN_TTL,
     resetTokenTtlSeconds: e.RESET_TOKEN_TTL,
+    mfaRequiredRoles: e.MFA_REQUIRED_ROLES,
     warnings,
   });
 }

@@ -15,7 +15,7 @@ export type { AuthApp, AppServices } from './app';
 export { runServer } from './run';
 export { createServer, type App, type AppOptions } from './server';
 export { ConfigError, loadConfig, type Config } from './config';
-export { Auth, HasRole, Owner, Public } from './schema/decorators';
+export { Auth, HasRole, Owner, Public, type GuardOptions } from './schema/decorators';
 export type { OwnerRule } from './schema/directives/owner';
 export { User } from './schema/types/user.type';
 export { BadUserInput, Forbidden } from './auth/errors';

@@ -12,8 +12,11 @@ import { createServer, type App } from './server';
 /** Starts `app` (the standalone server when not given); exits the process on failure or stop. */
 export function runServer(app?: AuthApp): void {
   main(app).catch((error: unknown) => {
+    // A variable only the app's definition can judge (MFA_REQUIRED_ROLES) is refused here.
     process.stderr.write(
-      `Failed to start: ${error instanceof Error ? error.message : String(error)}\n`,
+      error instanceof ConfigError
+        ? `Configuration error: ${error.message}\n`
+        : `Failed to start: ${error instanceof Error ? error.message : String(error)}\n`,
     );
     process.exit(1);
   });

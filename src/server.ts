@@ -7,7 +7,8 @@
 import type { AddressInfo } from 'node:net';
 import type { GraphQLSchema } from 'graphql';
 import { RequestAuth } from './auth/authenticate';
-import type { Config } from './config';
+import { ConfigError, type Config } from './config';
+import type { RoleOrder } from './auth/roles';
 import { startApollo, type SchemaPlugins } from './http/apollo';
 import { contextFor, type CallerFor } from './http/context';
 import { createDispatcher } from './http/dispatch';
@@ -49,12 +50,27 @@ export interface AppParts {
 }
 
 export async function createServer(config: Config, options: AppOptions = {}): Promise<App> {
-  const schema = await buildAuthSchema(resolveApp(options.app).schema);
+  const app = resolveApp(options.app);
+  const schema = await buildAuthSchema(app.schema, {
+    mfaRequiredRoles: checkMfaRequiredRoles(config.mfaRequiredRoles, app.roles),
+  });
   return composeApp(config, options, (services) => ({
     schema,
     callerFor: (authorization) => new RequestAuth(services.deps, authorization),
     plugins: { mutationGuard: mutationGuardPlugin(schema) },
   }));
+}
+
+/** MFA_REQUIRED_ROLES must name roles of the app's order, which loadConfig cannot know. */
+function checkMfaRequiredRoles(roles: readonly string[], order: RoleOrder): readonly string[] {
+  const unknown = roles.find((role) => !order.isRole(role));
+  if (unknown !== undefined) {
+    throw new ConfigError(
+      'MFA_REQUIRED_ROLES',
+      `"${unknown}" is not a role of this server (${order.describe()})`,
+    );
+  }
+  return roles;
 }
 
 export async function composeApp(

@@ -125,6 +125,14 @@ describe('loadConfig values', () => {
     expect(loadConfig({ DATABASE_URL: url }).database).toEqual(database);
   });
 
+  it('reads MFA_REQUIRED_ROLES as a list of role names, none by default', () => {
+    expect(loadConfig({}).mfaRequiredRoles).toEqual([]);
+    expect(loadConfig({ MFA_REQUIRED_ROLES: ' ADMIN, EDITOR,,ADMIN ' }).mfaRequiredRoles).toEqual([
+      'ADMIN',
+      'EDITOR',
+    ]);
+  });
+
   it('takes an asymmetric algorithm with a key file and no secret', () => {
     expect(
       loadConfig({ JWT_ALGORITHM: 'EdDSA', JWT_PRIVATE_KEY_FILE: 'ed25519.pem' }).jwt,
@@ -182,6 +190,8 @@ describe('a bad value stops loadConfig, naming its variable', () => {
     ['TRUST_PROXY', { TRUST_PROXY: 'yes' }],
     ['BOOTSTRAP_ADMIN_PASSWORD', { BOOTSTRAP_ADMIN_USERNAME: 'root' }],
     ['BOOTSTRAP_ADMIN_USERNAME', { BOOTSTRAP_ADMIN_PASSWORD: 'root-password' }],
+    ['MFA_REQUIRED_ROLES', { MFA_REQUIRED_ROLES: 'admin' }],
+    ['MFA_REQUIRED_ROLES', { MFA_REQUIRED_ROLES: 'ADMIN;USER' }],
   ])('%s: %j', (variable, env) => {
     const error = thrownBy(() => loadConfig(env));
     expect(error).toBeInstanceOf(ConfigError);

@@ -33,8 +33,17 @@ export class Unauthenticated extends AuthError {
   }
 }
 
+/** Why a FORBIDDEN is not about the role: its `extensions.reason`, when it has one. */
+export type ForbiddenReason = 'MFA_REQUIRED';
+
 export class Forbidden extends AuthError {
   readonly code = 'FORBIDDEN';
+  readonly reason?: ForbiddenReason;
+
+  constructor(message: string, options?: ErrorOptions & { readonly reason?: ForbiddenReason }) {
+    super(message, options);
+    if (options?.reason !== undefined) this.reason = options.reason;
+  }
 }
 
 export class BadUserInput extends AuthError {

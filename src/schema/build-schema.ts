@@ -10,6 +10,7 @@ import { buildSchema } from 'type-graphql';
 import { RoleOrder } from '../auth/roles';
 import { guardDirectives } from './directives/definitions';
 import { enforceGuards } from './directives/enforce-guards';
+import { NO_POLICY, type GuardPolicy } from './directives/guards';
 import { AdminResolver } from './resolvers/admin.resolver';
 import { AuditResolver } from './resolvers/audit.resolver';
 import { AccountResolver } from './resolvers/account.resolver';
@@ -33,13 +34,24 @@ export interface SchemaDefinition {
 
 const STANDALONE: SchemaDefinition = {};
 const declared = new WeakMap<SchemaDefinition, Promise<GraphQLSchema>>();
-const enforced = new WeakMap<SchemaDefinition, Promise<GraphQLSchema>>();
+/** Per definition, one enforced schema per policy (keyed by its roles). */
+const enforced = new WeakMap<SchemaDefinition, Map<string, Promise<GraphQLSchema>>>();
 
-export function buildAuthSchema(definition: SchemaDefinition = STANDALONE): Promise<GraphQLSchema> {
-  let schema = enforced.get(definition);
+/**
+ * The schema served: declared, then enforced with `policy` (MFA_REQUIRED_ROLES), which shows in
+ * the descriptions of the fields it touches. `npm run schema` prints it without a policy.
+ */
+export function buildAuthSchema(
+  definition: SchemaDefinition = STANDALONE,
+  policy: GuardPolicy = NO_POLICY,
+): Promise<GraphQLSchema> {
+  let byPolicy = enforced.get(definition);
+  if (!byPolicy) enforced.set(definition, (byPolicy = new Map()));
+  const key = [...policy.mfaRequiredRoles].sort().join(',');
+  let schema = byPolicy.get(key);
   if (!schema) {
-    schema = buildDeclaredSchema(definition).then(enforceGuards);
-    enforced.set(definition, schema);
+    schema = buildDeclaredSchema(definition).then((built) => enforceGuards(built, policy));
+    byPolicy.set(key, schema);
   }
   return schema;
 }

@@ -25,6 +25,9 @@ export function authErrorExtensions(error: AnyAuthError): Record<string, unknown
     case 'RATE_LIMITED':
       return { code: error.code, retryAfter: error.retryAfterSeconds };
     case 'FORBIDDEN':
+      return error.reason === undefined
+        ? { code: error.code }
+        : { code: error.code, reason: error.reason };
     case 'BAD_USER_INPUT':
     case 'SERVICE_UNAVAILABLE':
       return { code: error.code };

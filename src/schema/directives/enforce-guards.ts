@@ -21,18 +21,30 @@ import {
 } from 'graphql';
 import type { Context } from '../context';
 import { GUARD_DIRECTIVE_NAMES } from './definitions';
-import { describeRequirement, enforceFor, fieldRequirement, roleOrderOf } from './guards';
+import {
+  describeRequirement,
+  enforceFor,
+  fieldRequirement,
+  NO_POLICY,
+  rememberPolicy,
+  roleOrderOf,
+  type GuardPolicy,
+} from './guards';
 import { checkOwner } from './owner';
 
 /** Resolvers that check guards: the proof, at start-up, that every guard is enforced. */
 const enforcing = new WeakSet<GraphQLFieldResolver<unknown, Context>>();
 
-export function enforceGuards(schema: GraphQLSchema): GraphQLSchema {
+/** `policy`: what the configuration adds (MFA_REQUIRED_ROLES); nothing when not given. */
+export function enforceGuards(
+  schema: GraphQLSchema,
+  policy: GuardPolicy = NO_POLICY,
+): GraphQLSchema {
   const guarded = mapSchema(schema, {
     [MapperKind.OBJECT_FIELD]: (field, fieldName, typeName) => {
       const type = schema.getType(typeName);
       if (!isObjectType(type)) return field;
-      const { guards, owner } = fieldRequirement(schema, type, fieldName, field);
+      const { guards, owner } = fieldRequirement(schema, type, fieldName, field, policy);
       if (guards.length === 0) return field;
       const base = field.resolve ?? defaultFieldResolver;
       const path = `${typeName}.${fieldName}`;
@@ -58,6 +70,8 @@ export function enforceGuards(schema: GraphQLSchema): GraphQLSchema {
       return { ...field, resolve: checked, description };
     },
   });
+  // The mutation guard (plugins/mutation-guard.ts) reads the requirements from the result.
+  rememberPolicy(guarded, policy);
   checkDenyByDefault(guarded);
   checkEveryDirectiveEnforced(guarded);
   return guarded;

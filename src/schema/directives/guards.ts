@@ -17,11 +17,30 @@ import { RoleOrder, type Role } from '../../auth/roles';
 import { AUTH, HAS_ROLE, PUBLIC } from './definitions';
 import { ownerRuleOf, type OwnerRule } from './owner';
 
-/** One guard: a valid token, and when `roles` is set, one of those roles (or a higher one). */
+/**
+ * One guard: a valid token, and when `roles` is set, one of those roles (or a higher one);
+ * when `mfa` is set, of a session at aal2 (it passed its second factor).
+ */
 export interface Guard {
   readonly roles?: readonly Role[];
   /** The schema's role order, which says what "higher" is; set with `roles`. */
   readonly order?: RoleOrder;
+  readonly mfa?: boolean;
+}
+
+/** What the server's configuration adds to the guards the schema declares. */
+export interface GuardPolicy {
+  /** MFA_REQUIRED_ROLES: every @hasRole that names one of these demands aal2. */
+  readonly mfaRequiredRoles: readonly Role[];
+}
+
+export const NO_POLICY: GuardPolicy = { mfaRequiredRoles: [] };
+
+/** The policy each enforced schema was built with (enforce-guards.ts), for later readers. */
+const policies = new WeakMap<GraphQLSchema, GuardPolicy>();
+
+export function rememberPolicy(schema: GraphQLSchema, policy: GuardPolicy): void {
+  policies.set(schema, policy);
 }
 
 export interface FieldRequirement {
@@ -39,9 +58,14 @@ export function fieldRequirement(
   type: GraphQLObjectType,
   fieldName: string,
   field: Field,
+  /** Given while the schema is being enforced; afterwards, the one it was enforced with. */
+  policy: GuardPolicy = policies.get(schema) ?? NO_POLICY,
 ): FieldRequirement {
   const where = `${type.name}.${fieldName}`;
-  const guards = [...guardsOf(schema, type, type.name), ...guardsOf(schema, field, where)];
+  const guards = [
+    ...guardsOf(schema, type, type.name, policy),
+    ...guardsOf(schema, field, where, policy),
+  ];
   const isPublic = (getDirective(schema, field, PUBLIC) ?? []).length > 0;
   if (isPublic && guards.length > 0) {
     throw new Error(`${where} is both @public and guarded: choose one`);
@@ -60,7 +84,12 @@ export function fieldRequirement(
   return { isPublic, guards, owner };
 }
 
-function guardsOf(schema: GraphQLSchema, node: GraphQLObjectType | Field, where: string): Guard[] {
+function guardsOf(
+  schema: GraphQLSchema,
+  node: GraphQLObjectType | Field,
+  where: string,
+  policy: GuardPolicy,
+): Guard[] {
   const guards: Guard[] = [];
   let auth: ReturnType<typeof getDirective>;
   let hasRole: ReturnType<typeof getDirective>;
@@ -71,14 +100,15 @@ function guardsOf(schema: GraphQLSchema, node: GraphQLObjectType | Field, where:
     // An argument that is not a value of the schema's Role enum, e.g. a role the app forgot.
     throw new Error(`@hasRole on ${where}: ${(error as Error).message}`);
   }
-  if ((auth ?? []).length > 0) guards.push({});
+  for (const args of auth ?? []) guards.push({ mfa: args.mfa === true });
   for (const args of hasRole ?? []) {
     const roles: unknown = args.roles;
     const order = roleOrderOf(schema);
     if (!Array.isArray(roles) || roles.length === 0 || !roles.every((r) => order.isRole(r))) {
       throw new Error(`@hasRole on ${where} needs a non-empty list of roles`);
     }
-    guards.push({ roles, order });
+    const named = roles.some((role) => policy.mfaRequiredRoles.includes(role));
+    guards.push({ roles, order, mfa: args.mfa === true || named });
   }
   return guards;
 }
@@ -97,9 +127,14 @@ export function roleOrderOf(schema: GraphQLSchema): RoleOrder {
   return order;
 }
 
+export const MFA_REQUIRED_MESSAGE =
+  'Requires a second factor: verify one with verifyMfa, then use the new access token.';
+
 /**
- * Passes silently or throws Unauthenticated (no usable token) or Forbidden (wrong role).
- * `caller` is the principal or the reason there is none.
+ * Passes silently or throws Unauthenticated (no usable token) or Forbidden (wrong role; or
+ * a session without its second factor, reason MFA_REQUIRED). Roles first: a second factor
+ * would not help a caller without the role. `caller` is the principal or the reason there is
+ * none.
  */
 export function checkGuards(guards: readonly Guard[], caller: Principal | Unauthenticated): void {
   if (guards.length === 0) return;
@@ -109,6 +144,9 @@ export function checkGuards(guards: readonly Guard[], caller: Principal | Unauth
       throw new Forbidden(`Requires role: ${guard.roles.join(' or ')}.`);
     }
   }
+  if (caller.acr !== 'aal2' && guards.some((guard) => guard.mfa)) {
+    throw new Forbidden(MFA_REQUIRED_MESSAGE, { reason: 'MFA_REQUIRED' });
+  }
 }
 
 /** The sentences added to a guarded field's description, for Sandbox docs and codegen. */
@@ -116,10 +154,11 @@ export function describeRequirement(guards: readonly Guard[], owner?: OwnerRule)
   const roles = guards.filter((g) => g.roles).map((g) => g.roles!.join(' or '));
   const base =
     roles.length > 0 ? `Requires role: ${roles.join('; and ')}.` : 'Requires authentication.';
-  if (!owner) return base;
+  const mfa = guards.some((g) => g.mfa) ? ' Requires a second factor.' : '';
+  if (!owner) return `${base}${mfa}`;
   const others =
     owner.orRoles.length > 0 ? `, or a user with role ${owner.orRoles.join(' or ')}` : '';
-  return `${base} Only its owner${others}.`;
+  return `${base}${mfa} Only its owner${others}.`;
 }
 
 /**
@@ -168,9 +207,11 @@ function denied(error: unknown, ctx: Context, field: string): never {
   const reason =
     error instanceof Unauthenticated
       ? error.reason
-      : error instanceof AuthError
-        ? error.code
-        : 'INTERNAL_SERVER_ERROR';
+      : error instanceof Forbidden && error.reason !== undefined
+        ? error.reason
+        : error instanceof AuthError
+          ? error.code
+          : 'INTERNAL_SERVER_ERROR';
   ctx.onGuardDenied?.(field, reason);
   throw error;
 }

@@ -7,7 +7,7 @@ import { makeExecutableSchema } from '@graphql-tools/schema';
 import { execute, isObjectType, parse, type ExecutionResult, type GraphQLSchema } from 'graphql';
 import type { Principal } from '../../../auth/access-tokens';
 import type { Caller } from '../../../auth/authenticate';
-import { AuthError, Unauthenticated } from '../../../auth/errors';
+import { AuthError, Forbidden, Unauthenticated } from '../../../auth/errors';
 import type { Role } from '../../../auth/roles';
 import { enforceGuards } from '../enforce-guards';
 
@@ -25,15 +25,15 @@ function schemaOf(sdl: string, resolvers: Record<string, Record<string, unknown>
   return makeExecutableSchema({ typeDefs: `${GUARD_DIRECTIVES}\n${sdl}`, resolvers });
 }
 
-function principal(role: Role): Principal {
+function principal(role: Role, acr: 'aal1' | 'aal2' = 'aal1'): Principal {
   return {
     userId: 'u1',
     role,
     sessionId: 's1',
     tokenId: 't1',
     expiresAt: 2_000_000_000,
-    acr: 'aal1',
-    amr: ['pwd'],
+    acr,
+    amr: acr === 'aal2' ? ['pwd', 'otp'] : ['pwd'],
   };
 }
 
@@ -322,5 +322,107 @@ describe('guards at run time', () => {
     expect(describe('Report', 'summary')).toBe('Requires authentication.');
     expect(describe('Report', 'salary')).toContain('Requires role: ADMIN');
     expect(describe('Ledger', 'total')).toContain('Requires role: ADMIN');
+  });
+});
+
+describe('mfa: true, and the roles of MFA_REQUIRED_ROLES', () => {
+  const sdl = /* GraphQL */ `
+    directive @public on FIELD_DEFINITION
+    directive @auth(mfa: Boolean! = false) on OBJECT | FIELD_DEFINITION
+    directive @hasRole(roles: [Role!]!, mfa: Boolean! = false) on OBJECT | FIELD_DEFINITION
+    enum Role {
+      USER
+      ADMIN
+    }
+    type Query {
+      plain: String @auth
+      strong: String @auth(mfa: true)
+      admin: String @hasRole(roles: [ADMIN])
+      strongAdmin: String @hasRole(roles: [ADMIN], mfa: true)
+      member: String @hasRole(roles: [USER])
+      vault: Vault @public
+    }
+    type Vault @auth(mfa: true) {
+      gold: String
+    }
+  `;
+  const fields = ['plain', 'strong', 'admin', 'strongAdmin', 'member'];
+  const build = (mfaRequiredRoles?: Role[]) =>
+    enforceGuards(
+      makeExecutableSchema({
+        typeDefs: sdl,
+        resolvers: {
+          Query: {
+            ...Object.fromEntries(fields.map((name) => [name, () => name])),
+            vault: () => ({ gold: 'gold' }),
+          },
+        },
+      }),
+      mfaRequiredRoles ? { mfaRequiredRoles } : undefined,
+    );
+
+  /** Each refused field: its code and, for FORBIDDEN, its reason. */
+  async function refusals(schema: GraphQLSchema, query: string, who: Principal) {
+    const result = (await execute({
+      schema,
+      document: parse(query),
+      contextValue: contextFor(who),
+    })) as ExecutionResult;
+    return Object.fromEntries(
+      (result.errors ?? []).map((e) => [
+        e.path!.join('.'),
+        e.originalError instanceof Forbidden
+          ? `${e.originalError.code} ${e.originalError.reason ?? ''}`.trim()
+          : e.message,
+      ]),
+    );
+  }
+
+  it('refuses a session at aal1 with FORBIDDEN, reason MFA_REQUIRED; aal2 passes', async () => {
+    const schema = build();
+    const all = `{ ${fields.join(' ')} vault { gold } }`;
+    expect(await refusals(schema, all, principal('ADMIN'))).toEqual({
+      strong: 'FORBIDDEN MFA_REQUIRED',
+      strongAdmin: 'FORBIDDEN MFA_REQUIRED',
+      'vault.gold': 'FORBIDDEN MFA_REQUIRED',
+    });
+    expect(await refusals(schema, all, principal('ADMIN', 'aal2'))).toEqual({});
+  });
+
+  it('judges the role first: a second factor would not help a USER at an ADMIN field', async () => {
+    expect(await refusals(build(), '{ strongAdmin }', principal('USER'))).toEqual({
+      strongAdmin: 'FORBIDDEN',
+    });
+  });
+
+  it('makes every @hasRole naming a role of MFA_REQUIRED_ROLES demand aal2, and no other', async () => {
+    const schema = build(['ADMIN']);
+    expect(await refusals(schema, `{ ${fields.join(' ')} }`, principal('ADMIN'))).toEqual({
+      strong: 'FORBIDDEN MFA_REQUIRED',
+      admin: 'FORBIDDEN MFA_REQUIRED',
+      strongAdmin: 'FORBIDDEN MFA_REQUIRED',
+    });
+    expect(await refusals(build(), '{ admin }', principal('ADMIN'))).toEqual({});
+  });
+
+  it('says "Requires a second factor." in the description of each field that demands it', () => {
+    const describe = (schema: GraphQLSchema) => {
+      const query = schema.getQueryType()!.getFields();
+      return Object.fromEntries(fields.map((name) => [name, query[name]!.description]));
+    };
+    expect(describe(build())).toEqual({
+      plain: 'Requires authentication.',
+      strong: 'Requires authentication. Requires a second factor.',
+      admin: 'Requires role: ADMIN.',
+      strongAdmin: 'Requires role: ADMIN. Requires a second factor.',
+      member: 'Requires role: USER.',
+    });
+    expect(describe(build(['ADMIN'])).admin).toBe(
+      'Requires role: ADMIN. Requires a second factor.',
+    );
+    const vault = build().getType('Vault');
+    expect(isObjectType(vault) && vault.getFields().gold!.description).toBe(
+      'Requires authentication. Requires a second factor.',
+    );
   });
 });
