@@ -10,7 +10,10 @@ import { NO_MAILER, type Mailer } from './auth/mail';
 import { SignUp } from './auth/sign-up';
 import { LogMailer } from './mail/log-mailer';
 import { SmtpMailer } from './mail/smtp-mailer';
+import { SecondFactors } from './auth/mfa';
+import { SecretBox } from './auth/secret-box';
 import { SqlOneTimeCodeStore } from './store/sql-one-time-code-store';
+import { SqlSecondFactorStore } from './store/sql-second-factor-store';
 import { AuditLog, type AuthEventType } from './auth/audit';
 import { SqlAuditStore } from './store/audit-store';
 import { accessTokenLifetimeSeconds } from './auth/access-tokens';
@@ -43,6 +46,7 @@ export interface Services {
   readonly accounts: Accounts;
   readonly signUp: SignUp;
   readonly accountMail: AccountMail;
+  readonly secondFactors: SecondFactors;
   readonly keys: SigningKeys;
   readonly database: DatabaseHandle;
   /** Lines for the start banner (seeded users). */
@@ -177,6 +181,12 @@ export async function openServices(
     const accounts = new Accounts(deps, sessions);
     const accountMail = new AccountMail(deps, accounts, sessions);
     const signUp = new SignUp(deps, accounts, sessions, accountMail);
+    const secondFactors = new SecondFactors(deps, sessions, {
+      store: new SqlSecondFactorStore(database.db),
+      // Under the signing key: the key that must stay configured anyway (docs/SECURITY.md).
+      box: SecretBox.fromSigningKeys(keys, 'totp-secret'),
+      issuer: config.jwt.issuer,
+    });
     const notes =
       options.seed === false
         ? []
@@ -191,6 +201,7 @@ export async function openServices(
       accounts,
       signUp,
       accountMail,
+      secondFactors,
       keys,
       database,
       notes,

@@ -35,6 +35,13 @@ export const AUTH_EVENT_TYPES = [
   'PASSWORD_RESET_SENT',
   'PASSWORD_RESET',
   'MAIL_RATE_LIMITED',
+  'TOTP_ENROLLED',
+  'TOTP_CONFIRMED',
+  'TOTP_DISABLED',
+  'MFA_VERIFIED',
+  'MFA_FAILED',
+  'MFA_RATE_LIMITED',
+  'RECOVERY_CODE_USED',
 ] as const;
 export type AuthEventType = (typeof AUTH_EVENT_TYPES)[number];
 

@@ -11,9 +11,11 @@
  *   can put at most LOGIN_MAX_FAILURES into it, so locking an account out everywhere takes
  *   LOGIN_MAX_FAILURES_PER_USERNAME / LOGIN_MAX_FAILURES addresses, not one.
  *
- * and failed refreshes per address (REFRESH_MAX_FAILURES_PER_ADDRESS). Once a key has its
- * maximum in its window, the next attempt is refused with RateLimited before any password is
- * checked. Usernames are keyed by their canonical form (usernames.ts).
+ * and failed refreshes per address (REFRESH_MAX_FAILURES_PER_ADDRESS), and wrong second-factor
+ * codes (mfa.ts) per account (LOGIN_MAX_FAILURES) and per address (LOGIN_MAX_FAILURES_PER_ADDRESS):
+ * six digits are few, so an account gets as few guesses at them as at its password. Once a key
+ * has its maximum in its window, the next attempt is refused with RateLimited before any password
+ * or code is checked. Usernames are keyed by their canonical form (usernames.ts).
  *
  * Attempts still running count as failures on the keys of one account (pair, username): a burst
  * of concurrent guesses cannot all pass the check before the first has failed. They do not count
@@ -67,6 +69,14 @@ export function loginPairKey(username: string, client: Address): string {
 
 export function refreshAddressKey(client: Address): string {
   return `refresh:address:${addressKey(client.address)}`;
+}
+
+export function secondFactorUserKey(userId: string): string {
+  return `mfa:user:${userId}`;
+}
+
+export function secondFactorAddressKey(client: Address): string {
+  return `mfa:address:${addressKey(client.address)}`;
 }
 
 interface Rule {
@@ -133,6 +143,24 @@ export class RateLimits {
       attempt,
       (error) => error instanceof Unauthenticated && error.reason === 'TOKEN_INVALID',
       async () => undefined,
+    );
+  }
+
+  /**
+   * Runs `attempt` (a check of a second-factor code, and of the password with it) unless the
+   * account or the address has too many failures. An INVALID_CREDENTIALS error from it counts
+   * on both; a success resets the account's count. Attempts in flight count as the login's do.
+   */
+  secondFactor<T>(userId: string, client: Address, attempt: () => Promise<T>): Promise<T> {
+    const user = secondFactorUserKey(userId);
+    return this.guard(
+      [
+        { key: user, max: this.limits.perPair, inFlight: 'failures' },
+        { key: secondFactorAddressKey(client), max: this.limits.perAddress, inFlight: 'bounded' },
+      ],
+      attempt,
+      (error) => error instanceof Unauthenticated && error.reason === 'INVALID_CREDENTIALS',
+      () => this.counter.reset(user),
     );
   }
 

@@ -22,7 +22,10 @@ export type ContextFor = (
 ) => Context;
 
 export interface ContextOptions {
-  readonly services: Pick<Services, 'sessions' | 'accounts' | 'signUp' | 'accountMail' | 'deps'>;
+  readonly services: Pick<
+    Services,
+    'sessions' | 'accounts' | 'signUp' | 'accountMail' | 'secondFactors' | 'deps'
+  >;
   readonly callerFor: CallerFor;
   readonly metrics: Pick<Metrics, 'guardDenied'>;
   /** trustProxyHops is TRUST_PROXY: how many proxies' X-Forwarded-For entries to believe. */
@@ -44,6 +47,7 @@ export function contextFor(options: ContextOptions): ContextFor {
     accounts: services.accounts,
     signUp: services.signUp,
     accountMail: services.accountMail,
+    secondFactors: services.secondFactors,
     audit: services.deps.audit,
     onGuardDenied,
     client: {

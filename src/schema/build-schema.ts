@@ -15,6 +15,7 @@ import { AdminResolver } from './resolvers/admin.resolver';
 import { AuditResolver } from './resolvers/audit.resolver';
 import { AccountResolver } from './resolvers/account.resolver';
 import { AuthResolver } from './resolvers/auth.resolver';
+import { MfaResolver } from './resolvers/mfa.resolver';
 import { SessionResolver } from './resolvers/session.resolver';
 import { PublicResolver } from './resolvers/public.resolver';
 import { UserResolver } from './resolvers/user.resolver';
@@ -71,6 +72,7 @@ export function buildDeclaredSchema(
         UserResolver,
         AdminResolver,
         AuditResolver,
+        MfaResolver,
         ...(definition.resolvers ?? []),
       ],
       scalarsMap: [{ type: Date, scalar: DateTimeScalar }],

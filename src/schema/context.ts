@@ -6,6 +6,7 @@ import type { ClientInfo } from '../auth/client';
 import type { Sessions } from '../auth/sessions';
 import type { SignUp } from '../auth/sign-up';
 import type { AccountMail } from '../auth/account-mail';
+import type { SecondFactors } from '../auth/mfa';
 
 export interface Context {
   readonly auth: Caller;
@@ -15,6 +16,8 @@ export interface Context {
   readonly accounts: Accounts;
   readonly signUp: SignUp;
   readonly accountMail: AccountMail;
+  /** TOTP enrolment and the second factor of a session (auth/mfa.ts). */
+  readonly secondFactors: SecondFactors;
   readonly audit: AuditLog;
   /** Told about every refused guarded field (metrics); optional for tests. */
   readonly onGuardDenied?: (field: string, reason: string) => void;

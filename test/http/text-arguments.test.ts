@@ -22,14 +22,18 @@ import {
 import { buildAuthSchema } from '../../src/schema/build-schema';
 import { fieldRequirement } from '../../src/schema/directives/guards';
 import { firstError, startTestServer, type TestServer } from '../support/harness';
+import { enrollTotp, secondFactor } from '../support/totp';
 import type { CanonicalUsername } from '../../src/store/ports';
 
 let server: TestServer;
 let alice: string;
+/** Alice's token after her second factor, for fields that demand one (disableTotp). */
+let aliceAal2: string;
 let targets: Target[];
 beforeAll(async () => {
   server = await startTestServer({ LOGIN_MAX_FAILURES: '1000000' });
   alice = (await server.login('alice', 'secret123')).accessToken;
+  aliceAal2 = (await secondFactor(server, alice, await enrollTotp(server, alice))).accessToken;
   targets = textArguments(await buildAuthSchema());
 });
 afterAll(() => server.close());
@@ -44,6 +48,8 @@ interface Target {
   /** The argument, then the input fields down to the string. */
   readonly path: readonly string[];
   readonly guarded: boolean;
+  /** Whether a guard demands a second factor. */
+  readonly mfa: boolean;
   readonly selection: string;
   /** Whether the string's type is ID. */
   readonly isId: boolean;
@@ -59,8 +65,8 @@ function textArguments(schema: GraphQLSchema): Target[] {
     if (!root) continue;
     const configs = root.toConfig().fields;
     for (const field of Object.values(root.getFields())) {
-      const guarded = fieldRequirement(schema, root, field.name, configs[field.name]!).guards
-        .length;
+      const { guards } = fieldRequirement(schema, root, field.name, configs[field.name]!);
+      const guarded = guards.length;
       const selection = isObjectType(getNamedType(field.type)) ? '{ __typename }' : '';
       const add = (path: string[], type: GraphQLInputType) =>
         found.push({
@@ -70,6 +76,7 @@ function textArguments(schema: GraphQLSchema): Target[] {
           args: field.args,
           path,
           guarded: guarded > 0,
+          mfa: guards.some((guard) => guard.mfa),
           selection,
           isId: getNamedType(type).name === 'ID',
         });
@@ -133,7 +140,8 @@ async function send(target: Target, value: string) {
   const passed = included.map((a) => `${a.name}: $${a.name}`).join(', ');
   const query = `${target.operation} (${declared}) { ${target.field}(${passed}) ${target.selection} }`;
   // Public fields without a token: a logout with alice's token would end her session.
-  return server.gql(query, { variables, token: target.guarded ? alice : undefined });
+  const token = target.mfa ? aliceAal2 : target.guarded ? alice : undefined;
+  return server.gql(query, { variables, token });
 }
 
 function placed(container: unknown, path: readonly string[], value: string): unknown {
@@ -167,6 +175,8 @@ describe('a control character or lone surrogate in any string argument', () => {
         'Mutation.createUser(input.username)',
         'Mutation.createUser(input.password)',
         'Mutation.setUserActive(id)',
+        'Mutation.verifyMfa(code)',
+        'Mutation.disableTotp(code)',
         'Query.authEvents(userId)',
       ]),
     );

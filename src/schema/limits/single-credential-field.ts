@@ -1,7 +1,7 @@
 /**
- * At most one login, refresh or changePassword per operation (docs/SECURITY.md, "Brute
- * force"): otherwise one request could try a hundred passwords through aliases, and the rate
- * limit would see them all at once. Counted by response key through fragments and inline
+ * At most one login, refresh, changePassword or second-factor code per operation
+ * (docs/SECURITY.md, "Brute force"): otherwise one request could try a hundred passwords or
+ * codes through aliases, and the rate limit would see them all at once. Counted by response key through fragments and inline
  * fragments: `login` spread twice under one key executes once and is one; two aliases are two.
  */
 import { GraphQLError, type FieldNode, type ValidationRule } from 'graphql';
@@ -11,6 +11,9 @@ export const CREDENTIAL_FIELDS: ReadonlySet<string> = new Set([
   'login',
   'refresh',
   'changePassword',
+  'confirmTotp',
+  'verifyMfa',
+  'disableTotp',
 ]);
 
 export const singleCredentialFieldRule: ValidationRule = (context) => ({

@@ -28,6 +28,19 @@ export class UserResolver {
     return caller.userId === user.id || admin ? user.email : null;
   }
 
+  /** Like email: whether an account has a second factor is for it and admins to know. */
+  @FieldResolver(() => Boolean, {
+    description:
+      'Whether the account has a confirmed second factor (TOTP). Only the account itself and admins see it; false for anyone else.',
+  })
+  async mfaEnabled(@Root() user: UserRecord, @Ctx() ctx: Context): Promise<boolean> {
+    const caller = await ctx.auth.resolve();
+    if (caller instanceof Unauthenticated) return false;
+    const admin = ctx.accounts.roles.includesAny(caller.role, [ADMIN_ROLE]);
+    if (caller.userId !== user.id && !admin) return false;
+    return ctx.secondFactors.isEnabled(user.id);
+  }
+
   @Auth()
   @Query(() => User, { description: 'The account of the Bearer token.' })
   me(@Ctx() ctx: Context): Promise<UserRecord> {

@@ -1,4 +1,5 @@
 import { Field, ID, Int, ObjectType } from 'type-graphql';
+import { AUTH_EVENT_TYPES } from '../../auth/audit';
 
 @ObjectType({ description: 'One entry of the audit log.' })
 export class AuthEvent {
@@ -9,8 +10,7 @@ export class AuthEvent {
   at!: Date;
 
   @Field(() => String, {
-    description:
-      'LOGIN_SUCCEEDED, LOGIN_FAILED, LOGIN_RATE_LIMITED, REFRESHED, REFRESH_FAILED, REFRESH_REUSE_DETECTED, LOGGED_OUT, PASSWORD_CHANGED, USER_CREATED, USER_DEACTIVATED, USER_ACTIVATED or SESSIONS_REVOKED.',
+    description: `One of ${AUTH_EVENT_TYPES.join(', ')}.`,
   })
   type!: string;
 
