@@ -39,7 +39,10 @@ export interface SecondFactorOptions {
   readonly store: SecondFactorStore;
   /** Seals TOTP secrets (secret-box.ts). */
   readonly box: SecretBox;
-  /** The issuer authenticator apps show beside the account: JWT_ISSUER. */
+  /**
+   * The issuer authenticator apps show beside the account: JWT_ISSUER, which names the
+   * deployment already (a fixed product name would label every deployment's codes alike).
+   */
   readonly issuer: string;
 }
 
