@@ -92,10 +92,10 @@ export class Accounts {
     const email = input.email === undefined ? undefined : newEmail(input.email);
     checkPasswordPolicy(input.password);
     if (chosenByUser) {
-      await checkPasswordStrength(input.password, [
-        input.username,
-        ...(input.email ? [input.email] : []),
-      ]);
+      await checkPasswordStrength(
+        input.password,
+        userInputsOf({ username: input.username, email: input.email ?? null }),
+      );
     }
     return {
       username: input.username,
@@ -264,6 +264,8 @@ export class Accounts {
 }
 
 /** What a password must not be built from: the account's own name and address. */
-export function userInputsOf(user: UserRecord): string[] {
-  return user.email === null ? [user.username] : [user.username, user.email];
+export function userInputsOf(user: Pick<UserRecord, 'username' | 'email'>): string[] {
+  if (user.email === null) return [user.username];
+  // zxcvbn matches whole inputs: the address's mailbox name is a word of its own.
+  return [user.username, user.email, user.email.split('@')[0]!];
 }

@@ -11,7 +11,10 @@ describe('checkPasswordStrength', () => {
     );
   });
 
-  it("refuses the account's own name with a little added", async () => {
+  it("refuses the account's own name or mailbox with a little added", async () => {
+    const { userInputsOf } = await import('../accounts');
+    const inputs = userInputsOf({ username: 'u', email: 'quorvandel@example.com' });
+    await expect(checkPasswordStrength('quorvandel77', inputs)).rejects.toThrow(BadUserInput);
     await expect(checkPasswordStrength('kowalski-92', ['kowalski-92'])).rejects.toThrow(
       BadUserInput,
     );

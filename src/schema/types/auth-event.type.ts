@@ -1,4 +1,8 @@
 import { Field, ID, Int, ObjectType } from 'type-graphql';
+import { AUTH_EVENT_TYPES } from '../../auth/audit';
+
+/** "A, B or C": the list in the description follows the auth layer's own. */
+const EVENT_TYPES = `${AUTH_EVENT_TYPES.slice(0, -1).join(', ')} or ${AUTH_EVENT_TYPES.at(-1)}.`;
 
 @ObjectType({ description: 'One entry of the audit log.' })
 export class AuthEvent {
@@ -8,10 +12,7 @@ export class AuthEvent {
   @Field(() => Date)
   at!: Date;
 
-  @Field(() => String, {
-    description:
-      'LOGIN_SUCCEEDED, LOGIN_FAILED, LOGIN_RATE_LIMITED, REFRESHED, REFRESH_FAILED, REFRESH_REUSE_DETECTED, LOGGED_OUT, PASSWORD_CHANGED, USER_CREATED, USER_DEACTIVATED, USER_ACTIVATED or SESSIONS_REVOKED.',
-  })
+  @Field(() => String, { description: EVENT_TYPES })
   type!: string;
 
   @Field(() => ID, { nullable: true })
