@@ -147,9 +147,8 @@ export class AccountMail {
     email?: string,
   ): Promise<string> {
     const now = this.deps.now();
-    await this.deps.codes.retire(user.id, purpose, new Date(now));
     const { code, hash } = issueCode();
-    await this.deps.codes.add({
+    await this.deps.codes.replace({
       hash,
       purpose,
       userId: user.id,

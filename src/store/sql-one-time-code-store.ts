@@ -3,7 +3,7 @@ import { and, eq, gt, inArray, isNull, lt, or } from 'drizzle-orm';
 import type { Database } from './database';
 import type { OneTimeCode, OneTimeCodePurpose, OneTimeCodeStore } from './ports';
 import { isUuid } from './sql-user-store';
-import { oneTimeCodes } from './tables';
+import { oneTimeCodes, users } from './tables';
 
 export class SqlOneTimeCodeStore implements OneTimeCodeStore {
   constructor(private readonly db: Database) {}
@@ -69,6 +69,21 @@ export class SqlOneTimeCodeStore implements OneTimeCodeStore {
           isNull(oneTimeCodes.usedAt),
         ),
       );
+  }
+
+  async replace(code: OneTimeCode & { readonly userId: string }): Promise<void> {
+    // Retire-then-add as two statements lets two concurrent calls each retire the codes before
+    // either adds its own, and both codes stay usable. The user's row lock queues them instead.
+    await this.db.transaction(async (tx) => {
+      await tx
+        .select({ id: users.id })
+        .from(users)
+        .where(eq(users.id, code.userId))
+        .for('no key update');
+      const store = new SqlOneTimeCodeStore(tx);
+      await store.retire(code.userId, code.purpose, code.createdAt);
+      await store.add(code);
+    });
   }
 
   async prune(before: Date, limit: number): Promise<number> {

@@ -390,6 +390,19 @@ describe('SqlOneTimeCodeStore', () => {
     expect(results.filter((r) => r !== undefined)).toHaveLength(1);
   });
 
+  it('leaves one usable code of concurrent replaces for one user and purpose', async () => {
+    const store = codes();
+    const hashes = Array.from({ length: 6 }, () => randomUUID());
+    await Promise.all(
+      hashes.map((hash) => store.replace({ ...code(hash, 'VERIFY_EMAIL'), userId })),
+    );
+    const usable = [];
+    for (const hash of hashes) {
+      if (await store.consume(hash, 'VERIFY_EMAIL', new Date(clock))) usable.push(hash);
+    }
+    expect(usable).toHaveLength(1);
+  });
+
   it("retires a user's unused codes of one purpose, and prunes used and expired ones", async () => {
     const store = codes();
     const [reset, verify] = [randomUUID(), randomUUID()];
