@@ -107,7 +107,7 @@ export class AccountMail {
       throw error;
     }
     await this.deps.users.setPasswordHash(user.id, await this.deps.hasher.hash(newPassword));
-    await this.deps.codes.retire(user.id, 'RESET_PASSWORD', new Date(this.deps.now()));
+    await this.deps.codes.retire(user.id, 'RESET_PASSWORD');
     await this.sessions.endUserSessions(user.id);
     await this.deps.audit.record('PASSWORD_RESET', { userId: user.id, client });
     return true;

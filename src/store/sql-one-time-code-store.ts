@@ -57,18 +57,15 @@ export class SqlOneTimeCodeStore implements OneTimeCodeStore {
     await this.db.update(oneTimeCodes).set({ usedAt: null }).where(eq(oneTimeCodes.codeHash, hash));
   }
 
-  async retire(userId: string, purpose: OneTimeCodePurpose, now: Date): Promise<void> {
+  /**
+   * Deleted, not marked used: a code being used right now (consumed, its use not finished)
+   * must not come back through `release` once a newer code has replaced it.
+   */
+  async retire(userId: string, purpose: OneTimeCodePurpose): Promise<void> {
     if (!isUuid(userId)) return;
     await this.db
-      .update(oneTimeCodes)
-      .set({ usedAt: now })
-      .where(
-        and(
-          eq(oneTimeCodes.userId, userId),
-          eq(oneTimeCodes.purpose, purpose),
-          isNull(oneTimeCodes.usedAt),
-        ),
-      );
+      .delete(oneTimeCodes)
+      .where(and(eq(oneTimeCodes.userId, userId), eq(oneTimeCodes.purpose, purpose)));
   }
 
   async replace(code: OneTimeCode & { readonly userId: string }): Promise<void> {
@@ -81,7 +78,7 @@ export class SqlOneTimeCodeStore implements OneTimeCodeStore {
         .where(eq(users.id, code.userId))
         .for('no key update');
       const store = new SqlOneTimeCodeStore(tx);
-      await store.retire(code.userId, code.purpose, code.createdAt);
+      await store.retire(code.userId, code.purpose);
       await store.add(code);
     });
   }
