@@ -18,7 +18,9 @@ import { AuditLog, type AuthEventType } from './auth/audit';
 import { SqlAuditStore } from './store/audit-store';
 import { accessTokenLifetimeSeconds } from './auth/access-tokens';
 import type { AuthDeps } from './auth/deps';
-import { loadSigningKeys, type SigningKeys } from './auth/keys';
+import { KeyRing } from './auth/key-ring';
+import { loadSigningKeys } from './auth/keys';
+import { SqlSigningKeyStore } from './store/signing-key-store';
 import { PasswordHasher } from './auth/passwords';
 import { RoleOrder } from './auth/roles';
 import { seedUsers, type DemoUser } from './auth/seed';
@@ -47,7 +49,12 @@ export interface Services {
   readonly signUp: SignUp;
   readonly accountMail: AccountMail;
   readonly secondFactors: SecondFactors;
-  readonly keys: SigningKeys;
+  readonly keys: KeyRing;
+  /**
+   * Adds a new signing key that starts to sign in `activateInSeconds` (admin rotate-key), and
+   * tells every instance at once (Redis) or within KEY_POLL_SECONDS (polling).
+   */
+  rotateKey(activateInSeconds: number): Promise<{ kid: string; activatesAt: Date }>;
   readonly database: DatabaseHandle;
   /** Lines for the start banner (seeded users). */
   readonly notes: readonly string[];
@@ -110,10 +117,17 @@ export async function openServices(
   }
   try {
     await migrate(database.db, MIGRATIONS, options.migrations);
-    const keys = loadSigningKeys({
+    const rootKeys = loadSigningKeys({
       ...config.jwt,
       secretDir: config.database.kind === 'memory' ? undefined : config.dataDir,
     });
+    const keys = new KeyRing(
+      rootKeys,
+      accessTokenLifetimeSeconds(config.accessTokenTtlSeconds),
+      now,
+    );
+    const keyStore = new SqlSigningKeyStore(database.db);
+    keys.load(await keyStore.list());
     const users = new CachedUserStore(new SqlUserStore(database.db), {
       ttlMs: 60_000,
       maxEntries: 10_000,
@@ -123,6 +137,7 @@ export async function openServices(
     const redis = config.redisUrl
       ? await openRedis(config.redisUrl, config.redisKeyPrefix)
       : undefined;
+    const keyNotices = watchSigningKeys(keys, keyStore, redis, config, onStoreError);
     const revocations = counted(
       await openRevocations(sessionStore, redis, config, now, onStoreError),
       (count) => options.observe?.sessionsRevoked(count),
@@ -183,8 +198,9 @@ export async function openServices(
     const signUp = new SignUp(deps, accounts, sessions, accountMail);
     const secondFactors = new SecondFactors(deps, sessions, {
       store: new SqlSecondFactorStore(database.db),
-      // Under the signing key: the key that must stay configured anyway (docs/SECURITY.md).
-      box: SecretBox.fromSigningKeys(keys, 'totp-secret'),
+      // Under the configured key, not the ring's current one: rotated keys come and go, the
+      // configured key must stay anyway (docs/SECURITY.md), and it seals the rotated keys too.
+      box: SecretBox.fromSigningKeys(keys.root, 'totp-secret'),
       issuer: config.jwt.issuer,
     });
     const notes =
@@ -205,13 +221,22 @@ export async function openServices(
       keys,
       database,
       notes,
+      rotateKey: async (activateInSeconds) => {
+        const key = keys.newKey(new Date(now() + activateInSeconds * 1000));
+        await keyStore.add(key);
+        keys.load(await keyStore.list());
+        await keyNotices.publish();
+        return { kid: key.kid, activatesAt: key.activatesAt };
+      },
       prune: async () => {
         // Kept past expiry for as long as reuse detection and the revocation list need them.
         const horizon = now() - accessTokenLifetimeSeconds(config.accessTokenTtlSeconds) * 1000;
         const sessions = await sessionStore.prune(new Date(horizon), PRUNE_BATCH);
         const events = await deps.audit.prune(config.auditRetentionSeconds, PRUNE_BATCH);
         const used = await codes.prune(new Date(now()), PRUNE_BATCH);
-        return sessions + events + used;
+        const retired = keys.retired();
+        await keyStore.delete(retired);
+        return sessions + events + used + retired.length;
       },
       readiness: {
         database: () => database.ping(),
@@ -221,6 +246,7 @@ export async function openServices(
         },
       },
       close: async () => {
+        keyNotices.close();
         await background.drain();
         await mailer.close();
         await deps.hasher.close();
@@ -236,6 +262,52 @@ export async function openServices(
     lock?.release();
     throw error;
   }
+}
+
+/** How often an instance on PostgreSQL reads the signing keys again, notice or not. */
+export const KEY_POLL_SECONDS = 10;
+
+/**
+ * Keeps the ring current with the database: a Redis notice from the instance that rotated
+ * (milliseconds), and polling as well on PostgreSQL, for a notice missed while disconnected.
+ * The embedded database has one process, which rotates its own keys.
+ */
+function watchSigningKeys(
+  keys: KeyRing,
+  store: SqlSigningKeyStore,
+  redis: RedisConnections | undefined,
+  config: Config,
+  onError: (what: string, error: unknown) => void,
+): { publish(): Promise<void>; close(): void } {
+  const reload = () =>
+    store
+      .list()
+      .then((stored) => keys.load(stored))
+      .catch((error: unknown) => onError('reading the signing keys failed', error));
+  const channel = redis ? `${redis.prefix}signing-keys` : undefined;
+  if (redis && channel) {
+    redis.subscriber.on('message', (from: string) => void (from === channel && reload()));
+    // Subscribed again on every reconnection, which also reads what was missed meanwhile.
+    redis.subscriber.on(
+      'ready',
+      () => void redis.subscriber.subscribe(channel).then(reload, reload),
+    );
+    if (redis.subscriber.status === 'ready') {
+      redis.subscriber
+        .subscribe(channel)
+        .catch((error: unknown) => onError('subscribing to signing-key notices failed', error));
+    }
+  }
+  const timer =
+    config.database.kind === 'postgres'
+      ? setInterval(() => void reload(), KEY_POLL_SECONDS * 1000).unref()
+      : undefined;
+  return {
+    publish: async () => {
+      if (redis && channel) await redis.commands.publish(channel, 'rotated').catch(() => undefined);
+    },
+    close: () => clearInterval(timer),
+  };
 }
 
 /** SMTP_URL's server, the log outside production without it, or nothing. */

@@ -76,3 +76,30 @@ describe('the admin command line', () => {
     });
   });
 });
+
+describe('admin rotate-key', () => {
+  it('adds a key that signs from its moment on, while tokens of the old key stay valid', async () => {
+    const before = await services.sessions.login('root', 'a long enough password', client);
+    const oldKid = services.keys.kid;
+    expect(await runAdmin(['rotate-key', '--activate-in', '0s'], services, password)).toMatch(
+      /Added the signing key [\w-]+: it signs from .* \(in 0 s\)/,
+    );
+    expect(services.keys.kid).not.toBe(oldKid);
+    const after = await services.sessions.login('root', 'a long enough password', client);
+    const kid = (token: string) =>
+      (JSON.parse(Buffer.from(token.split('.')[0]!, 'base64url').toString()) as { kid: string })
+        .kid;
+    expect(kid(after.accessToken)).toBe(services.keys.kid);
+    expect(kid(before.accessToken)).toBe(oldKid);
+    const { authenticate } = await import('../src/auth/authenticate');
+    for (const token of [before.accessToken, after.accessToken]) {
+      expect(authenticate(services.deps, `Bearer ${token}`).userId).toEqual(expect.any(String));
+    }
+  });
+
+  it('says what is wrong with --activate-in', async () => {
+    await expect(
+      runAdmin(['rotate-key', '--activate-in', 'soon'], services, password),
+    ).rejects.toThrow(/--activate-in: "soon" is not a duration/);
+  });
+});

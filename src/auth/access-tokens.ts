@@ -5,11 +5,16 @@
  *   1. shape: size, three base64url parts, a JSON header;
  *   2. header: `alg` is the one configured algorithm (never `none`, never a key-type switch),
  *      `typ` is at+jwt, no `crit` extension we would have to understand;
- *   3. signature, with the KeyObject of this server;
+ *   3. signature, with the key of ours that the header's `kid` names (keys rotate);
  *   4. claims: iss, aud, exp (required), nbf, and the shape of sub, sid, jti, role, acr, amr.
  * A forged token never learns whether it is expired: the signature is checked before the claims.
  */
-import { randomUUID, sign as cryptoSign, verify as cryptoVerify } from 'node:crypto';
+import {
+  randomUUID,
+  sign as cryptoSign,
+  verify as cryptoVerify,
+  type KeyObject,
+} from 'node:crypto';
 import jwt from 'jsonwebtoken';
 import { Unauthenticated } from './errors';
 import type { SigningKeys } from './keys';
@@ -82,12 +87,13 @@ export function signAccessToken(
     amr: AUTHENTICATION_METHODS[subject.level],
     acr: subject.level,
   };
-  const header = { alg: options.keys.algorithm, typ: ACCESS_TOKEN_TYPE, kid: options.keys.kid };
+  const signer = options.keys.signer();
+  const header = { alg: signer.algorithm, typ: ACCESS_TOKEN_TYPE, kid: signer.kid };
   const token =
-    options.keys.algorithm === 'EdDSA'
-      ? signEdDsa(header, payload, options.keys)
-      : jwt.sign(payload, options.keys.signingKey, {
-          algorithm: options.keys.algorithm,
+    signer.algorithm === 'EdDSA'
+      ? signEdDsa(header, payload, signer.signingKey)
+      : jwt.sign(payload, signer.signingKey, {
+          algorithm: signer.algorithm,
           header: header as jwt.JwtHeader,
         });
   return { token, tokenId, expiresAt };
@@ -114,23 +120,26 @@ export function verifyAccessToken(
   }
   if ('crit' in header) throw new Unauthenticated('TOKEN_INVALID'); // RFC 7515 §4.1.11
 
-  // 3. signature
-  const payload = checkSignature(options.keys, token, parts);
+  // 3. signature, with the key the header's kid names: one of ours, looked up, never fetched
+  const key = options.keys.verificationKeyFor(header.kid);
+  if (key === undefined) throw new Unauthenticated('TOKEN_INVALID');
+  const payload = checkSignature(options.keys.algorithm, key, token, parts);
 
   // 4. claims, with one "now" and one tolerance
   return checkClaims(options, payload, nowSeconds);
 }
 
 function checkSignature(
-  keys: SigningKeys,
+  algorithm: SigningKeys['algorithm'],
+  key: KeyObject,
   token: string,
   parts: string[],
 ): Record<string, unknown> {
-  if (keys.algorithm === 'EdDSA') {
+  if (algorithm === 'EdDSA') {
     const valid = cryptoVerify(
       null,
       Buffer.from(`${parts[0]}.${parts[1]}`),
-      keys.verificationKey,
+      key,
       Buffer.from(parts[2]!, 'base64url'),
     );
     if (!valid) throw new Unauthenticated('TOKEN_INVALID');
@@ -138,8 +147,8 @@ function checkSignature(
   }
   try {
     // Time claims are checked below, against the same clock as everything else.
-    const payload = jwt.verify(token, keys.verificationKey, {
-      algorithms: [keys.algorithm],
+    const payload = jwt.verify(token, key, {
+      algorithms: [algorithm],
       ignoreExpiration: true,
       ignoreNotBefore: true,
     });
@@ -214,8 +223,8 @@ function parseJsonObject(part: string): Record<string, unknown> {
 }
 
 /** jsonwebtoken 9 has no EdDSA: a compact JWS (RFC 7515 §7.1) signed with Ed25519 (RFC 8037). */
-function signEdDsa(header: object, payload: object, keys: SigningKeys): string {
+function signEdDsa(header: object, payload: object, signingKey: KeyObject): string {
   const encode = (value: object) => Buffer.from(JSON.stringify(value)).toString('base64url');
   const input = `${encode(header)}.${encode(payload)}`;
-  return `${input}.${cryptoSign(null, Buffer.from(input), keys.signingKey).toString('base64url')}`;
+  return `${input}.${cryptoSign(null, Buffer.from(input), signingKey).toString('base64url')}`;
 }

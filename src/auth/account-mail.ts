@@ -107,7 +107,7 @@ export class AccountMail {
       throw error;
     }
     await this.deps.users.setPasswordHash(user.id, await this.deps.hasher.hash(newPassword));
-    await this.deps.codes.retire(user.id, 'RESET_PASSWORD', new Date(this.deps.now()));
+    await this.deps.codes.retire(user.id, 'RESET_PASSWORD');
     await this.sessions.endUserSessions(user.id);
     await this.deps.audit.record('PASSWORD_RESET', { userId: user.id, client });
     return true;
@@ -147,9 +147,8 @@ export class AccountMail {
     email?: string,
   ): Promise<string> {
     const now = this.deps.now();
-    await this.deps.codes.retire(user.id, purpose, new Date(now));
     const { code, hash } = issueCode();
-    await this.deps.codes.add({
+    await this.deps.codes.replace({
       hash,
       purpose,
       userId: user.id,

@@ -92,10 +92,10 @@ export class Accounts {
     const email = input.email === undefined ? undefined : newEmail(input.email);
     checkPasswordPolicy(input.password);
     if (chosenByUser) {
-      await checkPasswordStrength(input.password, [
-        input.username,
-        ...(input.email ? [input.email] : []),
-      ]);
+      await checkPasswordStrength(
+        input.password,
+        userInputsOf({ username: input.username, email: input.email ?? null }),
+      );
     }
     return {
       username: input.username,
@@ -108,7 +108,12 @@ export class Accounts {
 
   /** The principal's own account; a token whose user is gone or deactivated is refused. */
   async currentUser(principal: Principal): Promise<UserRecord> {
-    const user = await this.deps.users.findById(principal.userId);
+    let user = await this.deps.users.findById(principal.userId);
+    // A cached record whose role is not the token's is older than the token: another instance
+    // changed the role, and the user logged in again since. Read it afresh.
+    if (user?.isActive && user.role !== principal.role) {
+      user = await this.deps.users.findCurrent(principal.userId);
+    }
     if (!user?.isActive) throw new Unauthenticated('TOKEN_REVOKED');
     return user;
   }
@@ -185,7 +190,9 @@ export class Accounts {
       throw new BadUserInput(`The role must be one of ${roles.names.join(', ')}.`);
     }
     if (userId === actor.userId) throw new BadUserInput('You cannot change your own role.');
-    const before = await this.deps.users.findById(userId);
+    // Not through the cache: another instance may have changed the role since it was cached,
+    // and a stale "same role" would keep the user's sessions and their role.
+    const before = await this.deps.users.findCurrent(userId);
     if (!before) throw new BadUserInput(`No user has the id "${userId}".`);
     if (before.role === role) return before;
     const user = await this.deps.users.setRole(userId, role).catch((error: unknown) => {
@@ -257,6 +264,8 @@ export class Accounts {
 }
 
 /** What a password must not be built from: the account's own name and address. */
-export function userInputsOf(user: UserRecord): string[] {
-  return user.email === null ? [user.username] : [user.username, user.email];
+export function userInputsOf(user: Pick<UserRecord, 'username' | 'email'>): string[] {
+  if (user.email === null) return [user.username];
+  // zxcvbn matches whole inputs: the address's mailbox name is a word of its own.
+  return [user.username, user.email, user.email.split('@')[0]!];
 }

@@ -9,8 +9,12 @@ import { checkText } from './input-text';
 
 /** RFC 5321 §4.5.3.1.3: a path is at most 256 octets, so an address at most 254. */
 const MAX_LENGTH = 254;
-/** One @, something before it, a dotted domain after it, no spaces: what a person can mistype. */
-const SHAPE = /^[^\s@]{1,64}@[^\s@.]+(\.[^\s@.]+)+$/u;
+/**
+ * One @, something before it, a dotted domain after it. No spaces, and none of the characters
+ * that make a header list or a quoted name (`,;<>()[]":\`): "a,b@example.com" must not become
+ * two recipients. Letters of any script are allowed (RFC 6531 addresses).
+ */
+const SHAPE = /^[^\s@,;<>()[\]":\\]{1,64}@[^\s@.,;<>()[\]":\\]+(\.[^\s@.,;<>()[\]":\\]+)+$/u;
 
 /** The canonical form, or undefined when `email` is no address. */
 export function canonicalEmail(email: string): string | undefined {

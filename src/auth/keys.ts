@@ -18,13 +18,20 @@ import { chmodSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { JwtAlgorithm } from '../config';
 
+/** The key that signs now, and every key that still verifies (key-ring.ts rotates them). */
 export interface SigningKeys {
   readonly algorithm: JwtAlgorithm;
+  /** The signing key's id, written in every token's header. */
   readonly kid: string;
   readonly signingKey: KeyObject;
+  /** The signing key's own verification key. */
   readonly verificationKey: KeyObject;
-  /** RFC 7517 JWK Set of the public key; empty for HS256, whose key must stay secret. */
+  /** RFC 7517 JWK Set of the public keys in use; empty for HS256, whose keys must stay secret. */
   readonly jwks: { readonly keys: readonly JsonWebKey[] };
+  /** The verification key of a token whose header names `kid`; undefined for any other kid. */
+  verificationKeyFor(kid: unknown): KeyObject | undefined;
+  /** The key that signs now, kid and key together (they change together at a rotation). */
+  signer(): KeyEntry;
 }
 
 export interface KeySource {
@@ -40,20 +47,49 @@ export function loadSigningKeys(source: KeySource): SigningKeys {
     const secret = source.secret ?? generatedSecret(source.secretDir);
     const key = createSecretKey(Buffer.from(secret, 'utf8'));
     // The kid must not help anyone guess the secret: an HMAC of a fixed label under it.
-    const kid = createHmac('sha256', key).update('kid').digest('base64url').slice(0, 16);
-    return { algorithm: 'HS256', kid, signingKey: key, verificationKey: key, jwks: { keys: [] } };
+    return singleKey(hs256Key(key));
   }
   const privateKey = createPrivateKey(readFileSync(source.privateKeyFile!, 'utf8'));
   checkKeyFitsAlgorithm(privateKey, source.algorithm);
+  return singleKey(asymmetricKey(privateKey, source.algorithm));
+}
+
+/** One key of a ring: what signs with it, what verifies it, and its public JWK (if any). */
+export interface KeyEntry {
+  readonly algorithm: JwtAlgorithm;
+  readonly kid: string;
+  readonly signingKey: KeyObject;
+  readonly verificationKey: KeyObject;
+  readonly jwk: JsonWebKey | undefined;
+}
+
+export function hs256Key(key: KeyObject): KeyEntry {
+  // The kid must not help anyone guess the secret: an HMAC of a fixed label under it.
+  const kid = createHmac('sha256', key).update('kid').digest('base64url').slice(0, 16);
+  return { algorithm: 'HS256', kid, signingKey: key, verificationKey: key, jwk: undefined };
+}
+
+export function asymmetricKey(
+  privateKey: KeyObject,
+  algorithm: Exclude<JwtAlgorithm, 'HS256'>,
+): KeyEntry {
   const publicKey = createPublicKey(privateKey);
-  const jwk = publicKey.export({ format: 'jwk' });
-  const kid = jwkThumbprint(jwk);
+  const exported = publicKey.export({ format: 'jwk' });
+  const kid = jwkThumbprint(exported);
+  const jwk = { ...exported, kid, alg: algorithm, use: 'sig' };
+  return { algorithm, kid, signingKey: privateKey, verificationKey: publicKey, jwk };
+}
+
+/** SigningKeys of one key, the configured one, before any rotation. */
+export function singleKey(entry: KeyEntry): SigningKeys {
   return {
-    algorithm: source.algorithm,
-    kid,
-    signingKey: privateKey,
-    verificationKey: publicKey,
-    jwks: { keys: [{ ...jwk, kid, alg: source.algorithm, use: 'sig' }] },
+    algorithm: entry.algorithm,
+    kid: entry.kid,
+    signingKey: entry.signingKey,
+    verificationKey: entry.verificationKey,
+    jwks: { keys: entry.jwk ? [entry.jwk] : [] },
+    verificationKeyFor: (kid) => (kid === entry.kid ? entry.verificationKey : undefined),
+    signer: () => entry,
   };
 }
 
@@ -80,7 +116,10 @@ const EXPECTED_KEY: Record<Exclude<JwtAlgorithm, 'HS256'>, (key: KeyObject) => b
   EdDSA: (key) => key.asymmetricKeyType === 'ed25519',
 };
 
-function checkKeyFitsAlgorithm(key: KeyObject, algorithm: Exclude<JwtAlgorithm, 'HS256'>): void {
+export function checkKeyFitsAlgorithm(
+  key: KeyObject,
+  algorithm: Exclude<JwtAlgorithm, 'HS256'>,
+): void {
   if (!EXPECTED_KEY[algorithm](key)) {
     throw new Error(
       `JWT_PRIVATE_KEY_FILE: the key does not fit ${algorithm} (RS256: RSA ≥ 2048 bits, ES256: P-256, EdDSA: Ed25519)`,

@@ -8,19 +8,28 @@
  *   deactivate <name>                        ends every session of the user
  *   activate <name>
  *   revoke-sessions <name>
+ *   rotate-key [--activate-in 25s]            a new signing key, signing after the delay
  */
 import 'reflect-metadata';
-import { ConfigError, loadConfig } from '../config';
+import { ConfigError, loadConfig, parseDurationSeconds } from '../config';
+import { CLOCK_TOLERANCE_SECONDS } from '../auth/access-tokens';
 import { AuthError } from '../auth/errors';
 import { RoleOrder } from '../auth/roles';
-import { openServices, type Services } from '../services';
+import { KEY_POLL_SECONDS, openServices, type Services } from '../services';
 import { DataDirLocked } from '../store/data-dir-lock';
 
 const USAGE = `usage: npm run admin -- <command>
   create-user <name> [--role USER|ADMIN]   (password from the prompt or stdin)
   deactivate <name>
   activate <name>
-  revoke-sessions <name>`;
+  revoke-sessions <name>
+  rotate-key [--activate-in 25s]   (a new signing key; old tokens stay valid)`;
+
+/**
+ * Long enough for every instance to read a new key before any signs with it: two polls
+ * (services.ts, KEY_POLL_SECONDS) and the clock tolerance. With Redis they know in milliseconds.
+ */
+const DEFAULT_ACTIVATION_SECONDS = 2 * KEY_POLL_SECONDS + CLOCK_TOLERANCE_SECONDS;
 
 class UsageError extends Error {}
 
@@ -30,6 +39,7 @@ export async function runAdmin(
   readPassword: () => Promise<string>,
 ): Promise<string> {
   const [command, name, ...rest] = args;
+  if (command === 'rotate-key') return rotateKey(services, args.slice(1));
   if (!command || !name) throw new UsageError(USAGE);
   const { accounts } = services;
   const existing = async () => {
@@ -61,6 +71,20 @@ export async function runAdmin(
     default:
       throw new UsageError(`Unknown command "${command}".\n${USAGE}`);
   }
+}
+
+async function rotateKey(services: Services, options: string[]): Promise<string> {
+  const at = options.indexOf('--activate-in');
+  let seconds = DEFAULT_ACTIVATION_SECONDS;
+  if (at !== -1) {
+    try {
+      seconds = parseDurationSeconds(options[at + 1] ?? '');
+    } catch (error) {
+      throw new UsageError(`--activate-in: ${(error as Error).message}`);
+    }
+  }
+  const { kid, activatesAt } = await services.rotateKey(seconds);
+  return `Added the signing key ${kid}: it signs from ${activatesAt.toISOString()} (in ${seconds} s). The previous key verifies its tokens until they expire.`;
 }
 
 /** Hidden input on a terminal; otherwise the first line of stdin (for scripts and pipes). */
@@ -102,6 +126,7 @@ do the same through the running server, with an admin's access token:
   deactivate       mutation { setUserActive(id: "<user id>", active: false) { id } }
   activate         mutation { setUserActive(id: "<user id>", active: true) { id } }
   revoke-sessions  deactivate, then activate again (the user's own: logout(allSessions: true))
+  rotate-key       stop the server, rotate, start it: one process has the embedded database
 The user ids are in { users { id username } }.`;
 }
 

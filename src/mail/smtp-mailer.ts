@@ -25,7 +25,8 @@ export class SmtpMailer implements Mailer {
   async send(message: MailMessage): Promise<void> {
     await this.transport.sendMail({
       from: this.from,
-      to: message.to,
+      // An address object, not a string: nodemailer parses no list or display name out of it.
+      to: { name: '', address: message.to },
       subject: message.subject,
       text: message.text,
     });

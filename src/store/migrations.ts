@@ -230,6 +230,21 @@ export const MIGRATIONS: readonly Migration[] = [
       )`,
     ],
   },
+  {
+    version: 9,
+    name: 'signing keys that rotate',
+    statements: [
+      // Keys made by `admin rotate-key`, sealed under the configured key (auth/secret-box.ts).
+      // A key signs from activates_at until the next one activates, then only verifies.
+      `CREATE TABLE signing_keys (
+        kid text PRIMARY KEY,
+        algorithm text NOT NULL,
+        sealed_key text NOT NULL,
+        created_at timestamptz NOT NULL,
+        activates_at timestamptz NOT NULL
+      )`,
+    ],
+  },
 ];
 
 /**

@@ -228,8 +228,13 @@ export interface OneTimeCodeStore {
   consume(hash: string, purpose: OneTimeCodePurpose, now: Date): Promise<OneTimeCode | undefined>;
   /** Makes a consumed code usable again (its use failed after it was consumed). */
   release(hash: string): Promise<void>;
-  /** Marks every unused code of the user with this purpose used: an older mail stops working. */
-  retire(userId: string, purpose: OneTimeCodePurpose, now: Date): Promise<void>;
+  /** Deletes every code of the user with this purpose: an older mail stops working. */
+  retire(userId: string, purpose: OneTimeCodePurpose): Promise<void>;
+  /**
+   * Adds `code` of its user and retires every other unused code of the user with its purpose, as
+   * one step: of concurrent calls for one user and purpose, only the last code stays usable.
+   */
+  replace(code: OneTimeCode & { readonly userId: string }): Promise<void>;
   /** Deletes up to `limit` codes that expired or were used before `before`. */
   prune(before: Date, limit: number): Promise<number>;
 }

@@ -3,7 +3,7 @@ import { and, eq, gt, inArray, isNull, lt, or } from 'drizzle-orm';
 import type { Database } from './database';
 import type { OneTimeCode, OneTimeCodePurpose, OneTimeCodeStore } from './ports';
 import { isUuid } from './sql-user-store';
-import { oneTimeCodes } from './tables';
+import { oneTimeCodes, users } from './tables';
 
 export class SqlOneTimeCodeStore implements OneTimeCodeStore {
   constructor(private readonly db: Database) {}
@@ -57,18 +57,30 @@ export class SqlOneTimeCodeStore implements OneTimeCodeStore {
     await this.db.update(oneTimeCodes).set({ usedAt: null }).where(eq(oneTimeCodes.codeHash, hash));
   }
 
-  async retire(userId: string, purpose: OneTimeCodePurpose, now: Date): Promise<void> {
+  /**
+   * Deleted, not marked used: a code being used right now (consumed, its use not finished)
+   * must not come back through `release` once a newer code has replaced it.
+   */
+  async retire(userId: string, purpose: OneTimeCodePurpose): Promise<void> {
     if (!isUuid(userId)) return;
     await this.db
-      .update(oneTimeCodes)
-      .set({ usedAt: now })
-      .where(
-        and(
-          eq(oneTimeCodes.userId, userId),
-          eq(oneTimeCodes.purpose, purpose),
-          isNull(oneTimeCodes.usedAt),
-        ),
-      );
+      .delete(oneTimeCodes)
+      .where(and(eq(oneTimeCodes.userId, userId), eq(oneTimeCodes.purpose, purpose)));
+  }
+
+  async replace(code: OneTimeCode & { readonly userId: string }): Promise<void> {
+    // Retire-then-add as two statements lets two concurrent calls each retire the codes before
+    // either adds its own, and both codes stay usable. The user's row lock queues them instead.
+    await this.db.transaction(async (tx) => {
+      await tx
+        .select({ id: users.id })
+        .from(users)
+        .where(eq(users.id, code.userId))
+        .for('no key update');
+      const store = new SqlOneTimeCodeStore(tx);
+      await store.retire(code.userId, code.purpose);
+      await store.add(code);
+    });
   }
 
   async prune(before: Date, limit: number): Promise<number> {

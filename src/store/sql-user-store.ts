@@ -19,6 +19,8 @@ const UNIQUE_VIOLATION = '23505';
 export class SqlUserStore implements UserStore {
   /** Every login runs it: prepared, so drizzle builds its SQL once. */
   private readonly byCanonicalUsername;
+  /** Every refresh runs it (findCurrent), and every request whose user is not cached. */
+  private readonly byId;
 
   constructor(private readonly db: Database) {
     this.byCanonicalUsername = db
@@ -27,6 +29,12 @@ export class SqlUserStore implements UserStore {
       .where(eq(users.canonicalUsername, sql.placeholder('canonical')))
       .limit(1)
       .prepare('user_by_canonical_username');
+    this.byId = db
+      .select()
+      .from(users)
+      .where(eq(users.id, sql.placeholder('id')))
+      .limit(1)
+      .prepare('user_by_id');
   }
 
   async findByCanonicalUsername(canonical: CanonicalUsername): Promise<UserRecord | undefined> {
@@ -36,7 +44,7 @@ export class SqlUserStore implements UserStore {
 
   async findById(id: string): Promise<UserRecord | undefined> {
     if (!isUuid(id)) return undefined;
-    const rows = await this.db.select().from(users).where(eq(users.id, id)).limit(1);
+    const rows = await this.byId.execute({ id });
     return rows[0];
   }
 

@@ -123,6 +123,17 @@ export const recoveryCodes = pgTable(
   (table) => [primaryKey({ columns: [table.userId, table.codeHash] })],
 );
 
+/** Signing keys made by rotation (migration 9); the configured key is not stored. */
+export const signingKeys = pgTable('signing_keys', {
+  kid: text('kid').primaryKey(),
+  algorithm: text('algorithm').notNull(),
+  /** The private key (PKCS#8 DER) or HS256 secret, sealed under the configured key. */
+  sealedKey: text('sealed_key').notNull(),
+  createdAt: timestamptz('created_at').notNull(),
+  /** When it starts to sign: instances learn of it first, so every one verifies it by then. */
+  activatesAt: timestamptz('activates_at').notNull(),
+});
+
 /** Counts kept current by triggers (migration 3): 'users' and 'unrevoked_sessions'. */
 export const rowCounts = pgTable('row_counts', {
   name: text('name').primaryKey(),

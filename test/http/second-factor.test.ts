@@ -261,8 +261,11 @@ describe('the second factor', () => {
       const account = await newAccount(server, alice);
       const pair = await account.login();
       const { acr: _acr, amr: _amr, ...old } = claimsOf(pair.accessToken);
+      const { kid } = JSON.parse(
+        Buffer.from(pair.accessToken.split('.')[0]!, 'base64url').toString(),
+      ) as { kid: string };
       const token = jwt.sign(old, 'test-secret-0123456789-abcdefghijklmnopqrstuvwxyz', {
-        header: { alg: 'HS256', typ: 'at+jwt' },
+        header: { alg: 'HS256', typ: 'at+jwt', kid },
       });
       expect(await mfaEnabled(server, token)).toBe(false);
       expect(firstError(await disableTotp(server, token, PASSWORD, '123456'))).toEqual(

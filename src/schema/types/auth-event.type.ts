@@ -1,6 +1,9 @@
 import { Field, ID, Int, ObjectType } from 'type-graphql';
 import { AUTH_EVENT_TYPES } from '../../auth/audit';
 
+/** "A, B or C": the list in the description follows the auth layer's own. */
+const EVENT_TYPES = `${AUTH_EVENT_TYPES.slice(0, -1).join(', ')} or ${AUTH_EVENT_TYPES.at(-1)}.`;
+
 @ObjectType({ description: 'One entry of the audit log.' })
 export class AuthEvent {
   @Field(() => ID)
@@ -9,9 +12,7 @@ export class AuthEvent {
   @Field(() => Date)
   at!: Date;
 
-  @Field(() => String, {
-    description: `One of ${AUTH_EVENT_TYPES.join(', ')}.`,
-  })
+  @Field(() => String, { description: EVENT_TYPES })
   type!: string;
 
   @Field(() => ID, { nullable: true })
