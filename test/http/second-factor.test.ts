@@ -5,11 +5,15 @@
  * disableTotp. Codes are computed from the enrolled secret by test/support/totp.ts, a TOTP of
  * its own.
  */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import jwt from 'jsonwebtoken';
 import { ConfigError, loadConfig } from '../../src/config';
 import { createServer } from '../../src/server';
 import { SqlSecondFactorStore } from '../../src/store/sql-second-factor-store';
 import { firstError, startTestServer, type TestServer, type TokenPair } from '../support/harness';
+import { createTestBackend, postgresBackendEnabled } from '../support/postgres';
 import {
   authenticatorCode,
   claimsOf,
@@ -501,5 +505,37 @@ describe('MFA_REQUIRED_ROLES=ADMIN', () => {
     expect(error).toBeInstanceOf(ConfigError);
     expect(error).toMatchObject({ variable: 'MFA_REQUIRED_ROLES' });
     expect((error as Error).message).toMatch(/"EDITOR" is not a role/);
+  });
+});
+
+describe('TOTP secrets and rotated signing keys', () => {
+  it('stay readable after rotate-key and a restart: they are sealed under the configured key', async () => {
+    // The same database across the restart: a DATA_DIR, or one PostgreSQL database and Redis.
+    const backend = postgresBackendEnabled() ? await createTestBackend() : undefined;
+    const dir = mkdtempSync(join(tmpdir(), 'totp-rotation-'));
+    const env = {
+      ...(backend ? backend.env : { DATABASE_URL: '', DATA_DIR: dir }),
+      LOGIN_MAX_FAILURES: '1000',
+    };
+    let server = await startTestServer(env);
+    try {
+      const before = await server.login('alice', 'secret123');
+      const enrolled = await enrollTotp(server, before.accessToken);
+      const { kid } = await server.app.services.rotateKey(0);
+      await server.close();
+
+      server = await startTestServer(env);
+      const after = await server.login('alice', 'secret123');
+      const header = JSON.parse(
+        Buffer.from(after.accessToken.split('.')[0]!, 'base64url').toString(),
+      ) as { kid: string };
+      expect(header.kid).toBe(kid);
+      const raised = await secondFactor(server, after.accessToken, enrolled);
+      expect(claimsOf(raised.accessToken)).toMatchObject({ acr: 'aal2' });
+    } finally {
+      await server.close();
+      await backend?.drop();
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
