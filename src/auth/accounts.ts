@@ -44,6 +44,13 @@ export class Accounts {
     return this.deps.accessTokens.roles ?? RoleOrder.DEFAULT;
   }
 
+  /** BadUserInput unless `role` is one of the server's roles. */
+  checkRole(role: string): void {
+    if (!this.roles.isRole(role)) {
+      throw new BadUserInput(`The role must be one of ${this.roles.names.join(', ')}.`);
+    }
+  }
+
   /**
    * `chosenByUser`: the user picked the password (sign-up), so it must also not be easy to
    * guess (password-strength.ts). An admin's createUser and the demo users only meet the length
@@ -83,10 +90,7 @@ export class Accounts {
     chosenByUser: boolean,
   ): Promise<NewUser> {
     checkText(input.username, 'A username');
-    const roles = this.deps.accessTokens.roles ?? RoleOrder.DEFAULT;
-    if (!roles.isRole(input.role)) {
-      throw new BadUserInput(`The role must be one of ${roles.names.join(', ')}.`);
-    }
+    this.checkRole(input.role);
     const canonical = newUsername(input.username);
     if (canonical === undefined) throw new BadUserInput(USERNAME_RULE);
     const email = input.email === undefined ? undefined : newEmail(input.email);
@@ -185,10 +189,7 @@ export class Accounts {
     client?: ClientInfo,
   ): Promise<UserRecord> {
     checkText(userId, 'An id');
-    const roles = this.deps.accessTokens.roles ?? RoleOrder.DEFAULT;
-    if (!roles.isRole(role)) {
-      throw new BadUserInput(`The role must be one of ${roles.names.join(', ')}.`);
-    }
+    this.checkRole(role);
     if (userId === actor.userId) throw new BadUserInput('You cannot change your own role.');
     // Not through the cache: another instance may have changed the role since it was cached,
     // and a stale "same role" would keep the user's sessions and their role.

@@ -14,7 +14,7 @@ import { checkText } from './input-text';
 import { hashCode, issueCode, isWellFormedCode } from './one-time-codes';
 import type { ClientInfo } from './client';
 import { addressKey, countAttempt } from './rate-limits';
-import { DEFAULT_ROLE, RoleOrder, type Role } from './roles';
+import { DEFAULT_ROLE, type Role } from './roles';
 import type { Sessions, TokenPair } from './sessions';
 
 export interface SignUpInput {
@@ -108,10 +108,7 @@ export class SignUp {
     expiresInSeconds: number,
     client?: ClientInfo,
   ): Promise<string> {
-    const roles = this.deps.accessTokens.roles ?? RoleOrder.DEFAULT;
-    if (!roles.isRole(role)) {
-      throw new BadUserInput(`The role must be one of ${roles.names.join(', ')}.`);
-    }
+    this.accounts.checkRole(role);
     const { min, max } = INVITE_TTL_SECONDS;
     if (!Number.isInteger(expiresInSeconds) || expiresInSeconds < min || expiresInSeconds > max) {
       throw new BadUserInput(`expiresIn must be between ${min} and ${max} seconds.`);
