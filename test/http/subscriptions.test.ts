@@ -41,9 +41,14 @@ describe('subscriptions over graphql-ws', () => {
   afterAll(() => server?.close());
 
   describe('the upgrade', () => {
-    function upgrade(path: string, protocol?: string, headers?: Record<string, string>) {
+    function upgrade(
+      path: string,
+      protocol?: string,
+      headers?: Record<string, string>,
+      url = server.url,
+    ) {
       return new Promise<number | string>((resolve) => {
-        const ws = new WebSocket(`${wsUrl(server.url).replace('/graphql', '')}${path}`, protocol, {
+        const ws = new WebSocket(`${wsUrl(url).replace('/graphql', '')}${path}`, protocol, {
           headers,
         });
         ws.on('unexpected-response', (_req, res) => {
@@ -63,6 +68,21 @@ describe('subscriptions over graphql-ws', () => {
       expect(await upgrade('/graphql')).toBe(400);
       expect(await upgrade('/graphql', 'graphql-ws')).toBe(400);
       expect(await upgrade('/graphql', 'graphql-transport-ws')).toBe('open');
+    });
+
+    it('is refused in cookie mode for an Origin outside CORS_ORIGINS', async () => {
+      const cookies = await startTestServer({
+        AUTH_COOKIE: 'true',
+        CORS_ORIGINS: 'https://app.example',
+      });
+      try {
+        const from = (origin: string) =>
+          upgrade('/graphql', 'graphql-transport-ws', { origin }, cookies.url);
+        expect(await from('https://evil.example')).toBe(403);
+        expect(await from('https://app.example')).toBe('open');
+      } finally {
+        await cookies.close();
+      }
     });
   });
 
