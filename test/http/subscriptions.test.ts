@@ -86,6 +86,15 @@ describe('subscriptions over graphql-ws', () => {
     });
   });
 
+  it('refuses a subscription over HTTP in validation', async () => {
+    const res = await server.gql(SESSION_ENDED);
+    expect(res.status).toBe(400);
+    expect(res.errors?.[0]).toMatchObject({
+      message: expect.stringContaining('websocket'),
+      extensions: { code: 'GRAPHQL_VALIDATION_FAILED' },
+    });
+  });
+
   it('closes a connection without a token with 4401', async () => {
     const socket = connect(server.url);
     await expect(socket.connected).rejects.toThrow();
