@@ -16,6 +16,7 @@ import { drain, SHUTDOWN_GRACE_MS } from './http/drain';
 import type { HttpTimeouts } from './http/http-timeouts';
 import { createNodeServer, listen } from './http/node-server';
 import { graphqlRoute } from './http/routes/graphql';
+import { createSubscriptions } from './http/subscriptions';
 import { routeTable } from './http/routes';
 import { errorFields, jsonLogger, type Logger } from './logger';
 import { createMetrics } from './metrics';
@@ -124,6 +125,17 @@ export async function composeApp(
   const routes = routeTable({ config, services, registry: metrics.registry, logger, graphql });
   const dispatcher = createDispatcher({ routes, config, metrics, logger, isClosing });
   httpServer.on('request', dispatcher.handle);
+  const subscriptions = createSubscriptions({
+    schema,
+    callerFor,
+    contextFor: context,
+    sessions: services.sessions,
+    config,
+    logger,
+    now: services.deps.now,
+    isClosing,
+  });
+  httpServer.on('upgrade', subscriptions.handleUpgrade);
   const stopPruning = startPruning(services, logger);
 
   return {
@@ -132,6 +144,8 @@ export async function composeApp(
     close: () => {
       closing ??= (async () => {
         stopPruning();
+        // Websockets are long-lived by design: they are told to go (1001), not waited for.
+        await subscriptions.close();
         await drain(httpServer, dispatcher.inFlight, SHUTDOWN_GRACE_MS);
         await apollo.stop();
         await services.close();

@@ -38,6 +38,7 @@ import {
   PollingRevocationList,
   type RevocationList,
 } from './store/revocations';
+import { MemoryEventBus, RedisEventBus } from './store/event-bus';
 import { SqlSessionStore } from './store/sql-session-store';
 import { SqlUserStore } from './store/sql-user-store';
 import { CachedUserStore } from './store/cached-user-store';
@@ -150,6 +151,8 @@ export async function openServices(
     const background = new BackgroundJobs(onStoreError);
     const mailer = options.mailer ?? openMailer(config, options.onLogMail);
     const codes = new SqlOneTimeCodeStore(database.db);
+    // Audit events to the subscribers of every instance (authEventAdded).
+    const events = redis ? new RedisEventBus(redis, onStoreError) : new MemoryEventBus();
     const deps: AuthDeps = {
       users,
       sessions: sessionStore,
@@ -165,8 +168,12 @@ export async function openServices(
       refreshTokenTtlSeconds: config.refreshTokenTtlSeconds,
       refreshReuseIntervalSeconds: config.refreshReuseIntervalSeconds,
       verifiedTokens: new VerifiedTokens(),
-      audit: new AuditLog(new SqlAuditStore(database.db), now, onStoreError, (type) =>
-        options.observe?.authEvent(type),
+      audit: new AuditLog(
+        new SqlAuditStore(database.db),
+        now,
+        onStoreError,
+        (type) => options.observe?.authEvent(type),
+        events,
       ),
       failureCounter,
       loginLimits: {
@@ -252,6 +259,7 @@ export async function openServices(
         await deps.hasher.close();
         await failureCounter.close();
         await revocations.close();
+        await events.close();
         await redis?.close();
         await database.close();
         lock?.release();
@@ -358,10 +366,11 @@ async function openRevocations(
 function counted(list: RevocationList, onAdded: (count: number) => void): RevocationList {
   return {
     isRevoked: (sessionId, nowSeconds) => list.isRevoked(sessionId, nowSeconds),
-    add: async (sessionIds, untilSeconds) => {
+    add: async (sessionIds, untilSeconds, reason) => {
       onAdded(sessionIds.length);
-      await list.add(sessionIds, untilSeconds);
+      await list.add(sessionIds, untilSeconds, reason);
     },
+    onRevoked: (listener) => list.onRevoked(listener),
     isReady: () => list.isReady(),
     close: () => list.close(),
   };

@@ -108,7 +108,7 @@ export class AccountMail {
     }
     await this.deps.users.setPasswordHash(user.id, await this.deps.hasher.hash(newPassword));
     await this.deps.codes.retire(user.id, 'RESET_PASSWORD');
-    await this.sessions.endUserSessions(user.id);
+    await this.sessions.endUserSessions(user.id, 'PASSWORD_CHANGED');
     await this.deps.audit.record('PASSWORD_RESET', { userId: user.id, client });
     return true;
   }

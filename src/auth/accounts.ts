@@ -138,7 +138,7 @@ export class Accounts {
       throw new Unauthenticated('INVALID_CREDENTIALS', 'The current password is wrong.');
     }
     await this.deps.users.setPasswordHash(user.id, await this.deps.hasher.hash(newPassword));
-    await this.sessions.endUserSessions(user.id, principal.sessionId);
+    await this.sessions.endUserSessions(user.id, 'PASSWORD_CHANGED', principal.sessionId);
     await this.deps.audit.record('PASSWORD_CHANGED', {
       userId: user.id,
       sessionId: principal.sessionId,
@@ -171,7 +171,7 @@ export class Accounts {
       throw error;
     });
     if (!user) throw new BadUserInput(`No user has the id "${userId}".`);
-    if (!active) await this.sessions.endUserSessions(user.id);
+    if (!active) await this.sessions.endUserSessions(user.id, 'DEACTIVATED');
     const type = active ? 'USER_ACTIVATED' : 'USER_DEACTIVATED';
     await this.deps.audit.record(type, { userId: user.id, client });
     return user;

@@ -8,6 +8,7 @@
  * audit insert failed. Such failures are reported to `onError` (the server logs them).
  */
 import type { AuditStore, AuthEventRecord } from '../store/audit-store';
+import { MemoryEventBus, type EventBus } from '../store/event-bus';
 import type { ClientInfo } from './client';
 import { checkText } from './input-text';
 
@@ -58,6 +59,9 @@ export interface AuditEvent {
   readonly aggregateKey?: string;
 }
 
+/** The event bus channel every recorded event is published on (authEventAdded). */
+const CHANNEL = 'auth-events';
+
 export class AuditLog {
   constructor(
     private readonly store: AuditStore,
@@ -65,12 +69,15 @@ export class AuditLog {
     private readonly onError: (what: string, error: unknown) => void,
     /** Told about every event as it happens (metrics). */
     private readonly observe: (type: AuthEventType) => void = () => undefined,
+    /** Where recorded events go to `watch`ers of every instance. */
+    private readonly events: EventBus = new MemoryEventBus(),
   ) {}
 
   async record(type: AuthEventType, event: AuditEvent = {}): Promise<void> {
     this.observe(type);
+    let recorded: AuthEventRecord;
     try {
-      await this.store.append(
+      recorded = await this.store.append(
         {
           at: new Date(this.now()),
           type,
@@ -84,7 +91,21 @@ export class AuditLog {
       );
     } catch (error) {
       this.onError(`recording the auth event ${type} failed`, error);
+      return;
     }
+    await this.events.publish(CHANNEL, JSON.stringify(recorded));
+  }
+
+  /**
+   * Calls `listener` with every event recorded from now on, on any instance (`userId`'s only
+   * when given); returns the function that stops it.
+   */
+  watch(listener: (event: AuthEventRecord) => void, userId?: string): () => void {
+    return this.events.subscribe(CHANNEL, (message) => {
+      const parsed = JSON.parse(message) as Omit<AuthEventRecord, 'at'> & { at: string };
+      if (userId !== undefined && parsed.userId !== userId) return;
+      listener({ ...parsed, at: new Date(parsed.at) });
+    });
   }
 
   /** Newest first, at most `limit` (1 to 500). */

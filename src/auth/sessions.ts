@@ -34,6 +34,17 @@ export interface TokenPair {
 /** mySessions lists at most this many (docs/API.md: no unbounded list). */
 export const MAX_SESSIONS_LISTED = 100;
 
+/** Why a session ended, as `sessionEnded` tells its subscribers (docs/API.md). */
+export const SESSION_END_REASONS = [
+  'LOGGED_OUT',
+  'REVOKED',
+  'REUSE_DETECTED',
+  'PASSWORD_CHANGED',
+  'DEACTIVATED',
+  'EXPIRED',
+] as const;
+export type SessionEndReason = (typeof SESSION_END_REASONS)[number];
+
 const REUSED_MESSAGE =
   'This refresh token was already used, so its session has been ended; log in again.';
 
@@ -119,7 +130,7 @@ export class Sessions {
       session !== undefined &&
       (session.userId === principal.userId || roles.includesAny(principal.role, [ADMIN_ROLE]));
     if (!mayEnd) throw new BadUserInput(`No live session of yours has the id "${sessionId}".`);
-    await this.endSessions([session.id]);
+    await this.endSessions([session.id], 'REVOKED');
     await this.deps.audit.record('SESSION_REVOKED', {
       userId: session.userId,
       sessionId: session.id,
@@ -162,7 +173,7 @@ export class Sessions {
       case 'session-ended':
         throw new Unauthenticated('TOKEN_REVOKED');
       case 'reused':
-        await this.endSessions([result.sessionId]);
+        await this.endSessions([result.sessionId], 'REUSE_DETECTED');
         throw new Unauthenticated('TOKEN_REVOKED', REUSED_MESSAGE);
       case 'rotated':
       case 'reissued': {
@@ -217,7 +228,7 @@ export class Sessions {
         // As for refresh: one of its holders is not the user, so its session ends and the
         // logout does nothing else. Above all, allSessions must not let a stolen, long-retired
         // token end every session of the user.
-        await this.endSessions([owner.sessionId]);
+        await this.endSessions([owner.sessionId], 'REUSE_DETECTED');
         const { userId, sessionId } = owner;
         await this.deps.audit.record('REFRESH_REUSE_DETECTED', { userId, sessionId, client });
         throw new Unauthenticated('TOKEN_REVOKED', REUSED_MESSAGE);
@@ -230,9 +241,12 @@ export class Sessions {
     }
     if (allSessions) {
       const userIds = new Set(found.map((s) => s.userId));
-      for (const userId of userIds) await this.endUserSessions(userId);
+      for (const userId of userIds) await this.endUserSessions(userId, 'LOGGED_OUT');
     } else {
-      await this.endSessions(found.map((s) => s.sessionId));
+      await this.endSessions(
+        found.map((s) => s.sessionId),
+        'LOGGED_OUT',
+      );
     }
     for (const { userId, sessionId } of found) {
       await this.deps.audit.record('LOGGED_OUT', { userId, sessionId, client });
@@ -280,27 +294,43 @@ export class Sessions {
   }
 
   /** Ends every live session of `userId` but `keep`, on every instance. */
-  async endUserSessions(userId: string, keep?: string): Promise<void> {
+  async endUserSessions(
+    userId: string,
+    reason: SessionEndReason = 'REVOKED',
+    keep?: string,
+  ): Promise<void> {
     const ended = await this.deps.sessions.revokeUserSessions(
       userId,
       new Date(this.deps.now()),
       keep,
     );
-    await this.forget(ended);
+    await this.forget(ended, reason);
   }
 
-  async endSessions(sessionIds: string[]): Promise<void> {
+  async endSessions(sessionIds: string[], reason: SessionEndReason = 'REVOKED'): Promise<void> {
     const ended = await this.deps.sessions.revoke(sessionIds, new Date(this.deps.now()));
     // A reused refresh token has already revoked its session in the store: list it anyway.
-    await this.forget([...new Set([...ended, ...sessionIds])]);
+    await this.forget([...new Set([...ended, ...sessionIds])], reason);
+  }
+
+  /**
+   * Calls `listener` with sessions as they end, on any instance, and why (REVOKED when the
+   * instance learnt it without the reason); returns the function that stops it.
+   */
+  watchEnded(
+    listener: (sessionIds: readonly string[], reason: SessionEndReason) => void,
+  ): () => void {
+    return this.deps.revocations.onRevoked((ids, reason) =>
+      listener(ids, isReason(reason) ? reason : 'REVOKED'),
+    );
   }
 
   /** Access tokens of these sessions are refused until the last of them would have expired. */
-  private async forget(sessionIds: string[]): Promise<void> {
+  private async forget(sessionIds: string[], reason: SessionEndReason): Promise<void> {
     if (sessionIds.length === 0) return;
     const { accessTokens, now } = this.deps;
     const until = Math.ceil(now() / 1000) + accessTokenLifetimeSeconds(accessTokens.ttlSeconds);
-    await this.deps.revocations.add(sessionIds, until);
+    await this.deps.revocations.add(sessionIds, until, reason);
   }
 
   private pair(
@@ -324,4 +354,8 @@ export class Sessions {
       refreshExpiresIn: Math.round((refresh.expiresAt.getTime() - nowMs) / 1000),
     };
   }
+}
+
+function isReason(reason: string | undefined): reason is SessionEndReason {
+  return (SESSION_END_REASONS as readonly (string | undefined)[]).includes(reason);
 }

@@ -14,7 +14,7 @@ import type { Logger } from '../logger';
 import { errorLogPlugin, logUnexpectedErrors } from '../plugins/error-log';
 import { PreparedQueries } from '../plugins/prepared-queries';
 import type { Context } from '../schema/context';
-import { documentLimitRules, QUERY_LIMITS } from '../schema/limits';
+import { httpDocumentRules, QUERY_LIMITS } from '../schema/limits';
 import { createErrorFormatter } from '../schema/to-graphql-error';
 
 export const SANDBOX_DOCUMENT = `# Log in as a demo user, then copy accessToken into the Headers panel:
@@ -89,7 +89,7 @@ export async function startApollo(options: ApolloOptions): Promise<StartedApollo
     includeStacktraceInErrorResponses: false,
     hideSchemaDetailsFromClientErrors: production,
     parseOptions: { maxTokens: QUERY_LIMITS.maxTokens },
-    validationRules: documentLimitRules(),
+    validationRules: httpDocumentRules(),
     formatError,
     // Exactly the plugins checked above, and the short way's recorder. Apollo calls each hook
     // of all plugins at once (Promise.all), so the recorder's place in the list is immaterial.

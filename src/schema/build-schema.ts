@@ -6,7 +6,7 @@
 import 'reflect-metadata';
 import { mapSchema, MapperKind } from '@graphql-tools/utils';
 import { GraphQLSchema, isEnumType } from 'graphql';
-import { buildSchema } from 'type-graphql';
+import { buildSchema, type PubSub } from 'type-graphql';
 import { RoleOrder } from '../auth/roles';
 import { guardDirectives } from './directives/definitions';
 import { enforceGuards } from './directives/enforce-guards';
@@ -17,6 +17,7 @@ import { AccountResolver } from './resolvers/account.resolver';
 import { AuthResolver } from './resolvers/auth.resolver';
 import { MfaResolver } from './resolvers/mfa.resolver';
 import { SessionResolver } from './resolvers/session.resolver';
+import { SubscriptionResolver } from './resolvers/subscription.resolver';
 import { PublicResolver } from './resolvers/public.resolver';
 import { UserResolver } from './resolvers/user.resolver';
 import { DateTimeScalar } from './types/date-time.scalar';
@@ -32,6 +33,19 @@ export interface SchemaDefinition {
   /** The roles, lowest first; USER < ADMIN when not given. */
   readonly roles?: RoleOrder;
 }
+
+/**
+ * type-graphql requires a PubSub once there is a subscription, but ours all bring their own
+ * `subscribe` (their events come from the event bus and the connection, src/store/event-bus.ts).
+ */
+const NO_PUBSUB: PubSub = {
+  publish: () => {
+    throw new Error('Subscriptions here publish through the event bus, not a type-graphql PubSub.');
+  },
+  subscribe: () => {
+    throw new Error('A @Subscription here needs its own `subscribe`.');
+  },
+};
 
 const STANDALONE: SchemaDefinition = {};
 const declared = new WeakMap<SchemaDefinition, Promise<GraphQLSchema>>();
@@ -73,10 +87,12 @@ export function buildDeclaredSchema(
         AdminResolver,
         AuditResolver,
         MfaResolver,
+        SubscriptionResolver,
         ...(definition.resolvers ?? []),
       ],
       scalarsMap: [{ type: Date, scalar: DateTimeScalar }],
       validate: false,
+      pubSub: NO_PUBSUB,
     }).then((built) => declareGuardDirectives(withRoles(built, definition.roles)));
     declared.set(definition, schema);
   }

@@ -28,6 +28,17 @@ export interface Context {
    * (AUTH_COOKIE=true). The resolvers decide between cookie and response body.
    */
   readonly refreshCookie?: RefreshCookie;
+  /** The websocket this subscription runs on (src/http/subscriptions.ts); absent over HTTP. */
+  readonly connection?: SubscriptionConnection;
+}
+
+/** What a subscription can ask of its websocket connection. */
+export interface SubscriptionConnection {
+  /**
+   * Calls `listener` once when the connection's session ends, on any instance, or its access
+   * token expires unrefreshed; the socket closes right after. Returns the function that stops it.
+   */
+  onSessionEnded(listener: (ended: { sessionId: string; reason: string }) => void): () => void;
 }
 
 /** One request's refresh-token cookie: read from its Cookie header, written as Set-Cookie. */

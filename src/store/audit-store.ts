@@ -24,7 +24,7 @@ export interface AuditStore {
    * Appends a row; with `aggregateKey`, the first event of that key appends one and every later
    * one only adds 1 to its count (the first event's time, address and user agent stay).
    */
-  append(event: NewAuthEvent, aggregateKey?: string): Promise<void>;
+  append(event: NewAuthEvent, aggregateKey?: string): Promise<AuthEventRecord>;
   /** Newest first; only `userId`'s events when given. */
   list(options: { userId?: string; limit: number }): Promise<AuthEventRecord[]>;
   /** Deletes up to `limit` events older than `before`; returns how many. */
@@ -36,6 +36,18 @@ export interface AuditStore {
  * their versions apart (a desktop Chrome's is about 120 characters, Edge's 130).
  */
 export const MAX_USER_AGENT = 160;
+
+const RECORD_COLUMNS = {
+  id: authEvents.id,
+  at: authEvents.at,
+  type: authEvents.type,
+  userId: authEvents.userId,
+  sessionId: authEvents.sessionId,
+  clientAddress: authEvents.clientAddress,
+  userAgent: authEvents.userAgent,
+  username: authEvents.username,
+  count: authEvents.count,
+};
 
 export class SqlAuditStore implements AuditStore {
   /** Every login and refresh runs it: prepared, so drizzle builds its SQL once. */
@@ -58,31 +70,23 @@ export class SqlAuditStore implements AuditStore {
         target: authEvents.aggregateKey,
         set: { count: sql`${authEvents.count} + 1` },
       })
+      .returning(RECORD_COLUMNS)
       .prepare('append_auth_event');
   }
 
-  async append(event: NewAuthEvent, aggregateKey?: string): Promise<void> {
-    await this.insert.execute({
+  async append(event: NewAuthEvent, aggregateKey?: string): Promise<AuthEventRecord> {
+    const [row] = await this.insert.execute({
       ...event,
       userAgent: event.userAgent?.slice(0, MAX_USER_AGENT) ?? null,
       aggregateKey: aggregateKey ?? null,
     });
+    return row!;
   }
 
   async list({ userId, limit }: { userId?: string; limit: number }): Promise<AuthEventRecord[]> {
     if (userId !== undefined && !isUuid(userId)) return [];
     return this.db
-      .select({
-        id: authEvents.id,
-        at: authEvents.at,
-        type: authEvents.type,
-        userId: authEvents.userId,
-        sessionId: authEvents.sessionId,
-        clientAddress: authEvents.clientAddress,
-        userAgent: authEvents.userAgent,
-        username: authEvents.username,
-        count: authEvents.count,
-      })
+      .select(RECORD_COLUMNS)
       .from(authEvents)
       .where(userId === undefined ? undefined : eq(authEvents.userId, userId))
       .orderBy(desc(authEvents.at), desc(authEvents.id))

@@ -16,6 +16,7 @@ import {
   type MirrorOptions,
   type RecentRevocations,
   type RevocationList,
+  type RevocationListener,
 } from './revocations';
 import { StoreUnavailable } from './unavailable';
 
@@ -58,18 +59,23 @@ export class RedisRevocationList implements RevocationList {
     return this.mirror.isRevoked(sessionId, nowSeconds);
   }
 
-  async add(sessionIds: readonly string[], untilSeconds: number): Promise<void> {
-    this.mirror.remember(sessionIds, untilSeconds);
+  async add(sessionIds: readonly string[], untilSeconds: number, reason?: string): Promise<void> {
+    this.mirror.remember(sessionIds, untilSeconds, reason);
     const multi = this.redis.commands.multi();
     for (const id of sessionIds)
       multi.set(this.key(id), String(untilSeconds), 'EXAT', untilSeconds);
-    multi.publish(this.channel, JSON.stringify({ ids: sessionIds, until: untilSeconds }));
+    multi.publish(this.channel, JSON.stringify({ ids: sessionIds, until: untilSeconds, reason }));
     try {
       await multi.exec();
     } catch (error) {
       // The database already holds the revocation; other instances read it when they resync.
       this.options.onError('publishing a revocation failed', error);
     }
+  }
+
+  /** Every instance's revocations, with their reason, as its subscriber receives them. */
+  onRevoked(listener: RevocationListener): () => void {
+    return this.mirror.onRevoked(listener);
   }
 
   isReady(): boolean {
@@ -83,11 +89,12 @@ export class RedisRevocationList implements RevocationList {
   private onMessage(message: string): void {
     try {
       const parsed: unknown = JSON.parse(message);
-      const { ids, until } = parsed as { ids: unknown; until: unknown };
+      const { ids, until, reason } = parsed as { ids: unknown; until: unknown; reason: unknown };
       if (Array.isArray(ids) && typeof until === 'number') {
         this.mirror.remember(
           ids.filter((id): id is string => typeof id === 'string'),
           until,
+          typeof reason === 'string' ? reason : undefined,
         );
       }
     } catch (error) {

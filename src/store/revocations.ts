@@ -11,11 +11,22 @@
  */
 import { StoreUnavailable } from './unavailable';
 
+/**
+ * Told of sessions that ended, on this instance or another, once each per instance; `reason`
+ * is the one its ender gave (undefined when the mirror learnt it from a resync or a poll).
+ */
+export type RevocationListener = (sessionIds: readonly string[], reason?: string) => void;
+
 export interface RevocationList {
   /** Throws StoreUnavailable when the mirror cannot be trusted right now: callers fail closed. */
   isRevoked(sessionId: string, nowSeconds: number): boolean;
-  /** Records ended sessions; their access tokens are refused until `untilSeconds`. */
-  add(sessionIds: readonly string[], untilSeconds: number): Promise<void>;
+  /**
+   * Records ended sessions; their access tokens are refused until `untilSeconds`. `reason` goes
+   * with them to the listeners of every instance.
+   */
+  add(sessionIds: readonly string[], untilSeconds: number, reason?: string): Promise<void>;
+  /** Calls `listener` with sessions as they end; returns the function that stops it. */
+  onRevoked(listener: RevocationListener): () => void;
   /** Whether the mirror is current (for /readyz). */
   isReady(): boolean;
   close(): Promise<void>;
@@ -45,6 +56,7 @@ const POLL_OVERLAP_MS = 5000;
  */
 export class MemoryRevocationList implements RevocationList {
   private readonly revoked = new Map<string, number>();
+  private readonly listeners = new Set<RevocationListener>();
   private sweepAt = 0;
 
   isRevoked(sessionId: string, nowSeconds: number): boolean {
@@ -54,15 +66,34 @@ export class MemoryRevocationList implements RevocationList {
     return until !== undefined && until > nowSeconds;
   }
 
-  async add(sessionIds: readonly string[], untilSeconds: number): Promise<void> {
-    this.remember(sessionIds, untilSeconds);
+  async add(sessionIds: readonly string[], untilSeconds: number, reason?: string): Promise<void> {
+    this.remember(sessionIds, untilSeconds, reason);
   }
 
-  /** Synchronous `add`, for mirrors fed by a subscription. */
-  remember(sessionIds: readonly string[], untilSeconds: number): void {
+  /**
+   * Synchronous `add`, for mirrors fed by a subscription. Listeners hear of the sessions it did
+   * not hold yet: an instance hears its own publish again, and a resync repeats what it knew.
+   */
+  remember(sessionIds: readonly string[], untilSeconds: number, reason?: string): void {
+    const added: string[] = [];
     for (const id of sessionIds) {
-      this.revoked.set(id, Math.max(untilSeconds, this.revoked.get(id) ?? 0));
+      const known = this.revoked.get(id);
+      if (known === undefined) added.push(id);
+      this.revoked.set(id, Math.max(untilSeconds, known ?? 0));
     }
+    if (added.length === 0) return;
+    for (const listener of this.listeners) {
+      try {
+        listener(added, reason);
+      } catch {
+        // A listener's fault is its own: the others and the caller carry on.
+      }
+    }
+  }
+
+  onRevoked(listener: RevocationListener): () => void {
+    this.listeners.add(listener);
+    return () => void this.listeners.delete(listener);
   }
 
   isReady(): boolean {
@@ -115,8 +146,13 @@ export class PollingRevocationList implements RevocationList {
     return this.mirror.isRevoked(sessionId, nowSeconds);
   }
 
-  async add(sessionIds: readonly string[], untilSeconds: number): Promise<void> {
-    this.mirror.remember(sessionIds, untilSeconds);
+  async add(sessionIds: readonly string[], untilSeconds: number, reason?: string): Promise<void> {
+    this.mirror.remember(sessionIds, untilSeconds, reason);
+  }
+
+  /** Other instances' revocations reach the listeners at the next poll, without a reason. */
+  onRevoked(listener: RevocationListener): () => void {
+    return this.mirror.onRevoked(listener);
   }
 
   isReady(): boolean {

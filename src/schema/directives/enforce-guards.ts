@@ -4,7 +4,11 @@
  *   - every guarded field of an object type gets a resolver that checks its guards first;
  *   - deny by default: a root field with none of @public, @auth, @hasRole stops the start;
  *   - a directive applied where no guard enforces it stops the start;
- *   - a field with an ownership rule (owner.ts) asks it after its guards, before its resolver.
+ *   - a field with an ownership rule (owner.ts) asks it after its guards, before its resolver;
+ *   - a Subscription field is checked when subscribed to (its `subscribe`: an error for that
+ *     subscription only) and again before each event is delivered (its `resolve`), with the
+ *     caller read afresh each time (the websocket's caller, src/http/subscriptions.ts), unless
+ *     its extensions say GUARD_EACH_EVENT: false (sessionEnded, whose one event is the end).
  * The check runs synchronously inside the resolver chain once the request's caller is known:
  * only the first guarded field of a request waits, for the read of the caller's user.
  */
@@ -31,6 +35,9 @@ import {
   type GuardPolicy,
 } from './guards';
 import { checkOwner } from './owner';
+
+/** A Subscription field's extension: false skips the per-event check (see the module). */
+export const GUARD_EACH_EVENT = 'guardEachEvent';
 
 /** Resolvers that check guards: the proof, at start-up, that every guard is enforced. */
 const enforcing = new WeakSet<GraphQLFieldResolver<unknown, Context>>();
@@ -67,7 +74,29 @@ export function enforceGuards(
       const description = field.description
         ? `${field.description}\n\n${requirement}`
         : requirement;
-      return { ...field, resolve: checked, description };
+      if (typeName !== schema.getSubscriptionType()?.name) {
+        return { ...field, resolve: checked, description };
+      }
+      // A schema from SDL alone (tests) has none: graphql's default then reads the source.
+      const subscribe = field.subscribe ?? defaultFieldResolver;
+      const checkedSubscribe: GraphQLFieldResolver<unknown, Context> = (
+        source,
+        args,
+        ctx,
+        info,
+      ) => {
+        const pending = enforceFor(guards, ctx, path);
+        if (pending === undefined) return subscribe(source, args, ctx, info);
+        return pending.then(() => subscribe(source, args, ctx, info));
+      };
+      enforcing.add(checkedSubscribe);
+      const eachEvent = field.extensions?.[GUARD_EACH_EVENT] !== false;
+      return {
+        ...field,
+        subscribe: checkedSubscribe,
+        resolve: eachEvent ? checked : resolve,
+        description,
+      };
     },
   });
   // The mutation guard (plugins/mutation-guard.ts) reads the requirements from the result.
@@ -125,7 +154,9 @@ function checkEveryDirectiveEnforced(schema: GraphQLSchema): void {
         const where = `${type.name}.${field.name}`;
         const fieldDirectives = names(field);
         const guardedHere =
-          isObjectType(type) && (field.resolve ? enforcing.has(field.resolve) : false);
+          isObjectType(type) &&
+          ((field.resolve ? enforcing.has(field.resolve) : false) ||
+            (field.subscribe ? enforcing.has(field.subscribe) : false));
         // @public needs no resolver: it is the absence of a guard, checked by deny-by-default.
         const onlyPublic = fieldDirectives.every((n) => n === 'public' || BUILT_IN.has(n));
         allowedOn(where, fieldDirectives, isObjectType(type) && (guardedHere || onlyPublic));

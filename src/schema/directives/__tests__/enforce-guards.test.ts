@@ -4,7 +4,14 @@
  * guard must both pass (docs/API.md, "Authorization rules").
  */
 import { makeExecutableSchema } from '@graphql-tools/schema';
-import { execute, isObjectType, parse, type ExecutionResult, type GraphQLSchema } from 'graphql';
+import {
+  execute,
+  isObjectType,
+  parse,
+  subscribe,
+  type ExecutionResult,
+  type GraphQLSchema,
+} from 'graphql';
 import type { Principal } from '../../../auth/access-tokens';
 import type { Caller } from '../../../auth/authenticate';
 import { AuthError, Forbidden, Unauthenticated } from '../../../auth/errors';
@@ -424,5 +431,69 @@ describe('mfa: true, and the roles of MFA_REQUIRED_ROLES', () => {
     expect(isObjectType(vault) && vault.getFields().gold!.description).toBe(
       'Requires authentication. Requires a second factor.',
     );
+  });
+});
+
+describe('Subscription fields', () => {
+  it('refuses to start when a Subscription field has no guard, naming it', () => {
+    expect(() =>
+      enforceGuards(
+        schemaOf(`type Query { hello: String @public } type Subscription { ticks: Int }`),
+      ),
+    ).toThrow('Deny by default: Subscription.ticks has none of @public, @auth, @hasRole');
+  });
+
+  /** A source of two events, and a caller that can change between them. */
+  function ticking() {
+    let who: Principal | Unauthenticated = principal('ADMIN');
+    const schema = enforceGuards(
+      schemaOf(
+        `type Query { hello: String @public }
+         type Subscription { ticks: Int @hasRole(roles: [ADMIN]) }`,
+        {
+          Subscription: {
+            ticks: {
+              subscribe: async function* () {
+                yield { ticks: 1 };
+                yield { ticks: 2 };
+              },
+            },
+          },
+        },
+      ),
+    );
+    const context: { auth: Caller } = {
+      auth: { resolve: () => who, principal: () => principal('ADMIN'), forLogout: () => who },
+    };
+    return { schema, context, become: (next: Principal | Unauthenticated) => (who = next) };
+  }
+
+  it('checks the guard at subscribe: an error, no events', async () => {
+    const { schema, context, become } = ticking();
+    become(principal('USER'));
+    const result = await subscribe({
+      schema,
+      document: parse('subscription { ticks }'),
+      contextValue: context,
+    });
+    expect(Symbol.asyncIterator in result).toBe(false);
+    const errors = (result as ExecutionResult).errors ?? [];
+    expect(errors.map((e) => (e.originalError as AuthError).code)).toEqual(['FORBIDDEN']);
+  });
+
+  it('checks the guard again before every event, with the caller read afresh', async () => {
+    const { schema, context, become } = ticking();
+    const events = (await subscribe({
+      schema,
+      document: parse('subscription { ticks }'),
+      contextValue: context,
+    })) as AsyncIterableIterator<ExecutionResult>;
+    const first = await events.next();
+    expect(first.value).toEqual({ data: { ticks: 1 } });
+    become(new Unauthenticated('TOKEN_REVOKED'));
+    const second = await events.next();
+    expect(second.value.data).toEqual({ ticks: null });
+    const refused = second.value.errors?.[0]?.originalError as Unauthenticated;
+    expect(refused.reason).toBe('TOKEN_REVOKED');
   });
 });
